@@ -1,0 +1,162 @@
+//! Who may read and change what. A caller that may not read something is
+//! told it does not exist, so the existence of other companies' data never
+//! leaks.
+
+use crate::company::{Company, CompanyId, CompanyKind};
+use crate::user::{Role, User, UserId};
+
+/// The authenticated caller, as the rules of this module need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub company_id: CompanyId,
+    pub company_kind: CompanyKind,
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    pub fn new(user: &User, company_kind: CompanyKind) -> Self {
+        Self {
+            user_id: user.id.clone(),
+            company_id: user.company_id.clone(),
+            company_kind,
+            roles: user.roles.clone(),
+        }
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// R6: the vendor's people, whatever their role.
+    pub fn is_vendor_staff(&self) -> bool {
+        self.company_kind == CompanyKind::Vendor
+    }
+
+    /// Creates companies and users and sets roles.
+    pub fn is_administrator(&self) -> bool {
+        self.is_vendor_staff() && self.has(Role::Administrator)
+    }
+
+    /// Vendor staff read every company; a customer user reads its own; a
+    /// partner user reads its own and the companies it implemented (R4).
+    pub fn may_read_company(&self, company: &Company) -> bool {
+        self.is_vendor_staff()
+            || company.id == self.company_id
+            || (self.company_kind == CompanyKind::Partner && company.implemented_by.as_ref() == Some(&self.company_id))
+    }
+
+    /// R2: a company's list of designated support users is for its
+    /// designated users (and authorized managers) and the vendor's staff.
+    pub fn may_list_designated_users(&self, company: &Company) -> bool {
+        self.is_vendor_staff()
+            || (company.id == self.company_id
+                && (self.has(Role::DesignatedSupportUser) || self.has(Role::AuthorizedManager)))
+    }
+
+    /// Everyone reads themselves; vendor staff read everyone; a company's
+    /// designated users and authorized managers read its other users.
+    pub fn may_read_user(&self, user: &User) -> bool {
+        user.id == self.user_id
+            || self.is_vendor_staff()
+            || (user.company_id == self.company_id
+                && (self.has(Role::DesignatedSupportUser) || self.has(Role::AuthorizedManager)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::company::{CompanyContact, CompanyName, SlaTier};
+    use crate::country::CountryCode;
+    use crate::email::EmailAddress;
+    use crate::user::{DisplayName, Language};
+
+    fn company(id: &str, kind: CompanyKind, implemented_by: Option<&str>) -> Company {
+        let country = CountryCode::parse("US").unwrap();
+        Company {
+            id: CompanyId(id.into()),
+            kind,
+            name: CompanyName::parse(id).unwrap(),
+            time_zone: country.default_time_zone(),
+            country,
+            products: vec![],
+            sla_tier: SlaTier::from_stored("standard".into()),
+            email_domains: vec![],
+            account_manager: None,
+            implemented_by: implemented_by.map(|id| CompanyId(id.into())),
+            contact: CompanyContact::default(),
+        }
+    }
+
+    fn user(id: &str, company: &str, roles: &[Role]) -> User {
+        User {
+            id: UserId(id.into()),
+            company_id: CompanyId(company.into()),
+            email: EmailAddress::parse(&format!("{id}@x.example")).unwrap(),
+            display_name: DisplayName::parse(id).unwrap(),
+            language: Language::En,
+            active: true,
+            roles: roles.to_vec(),
+            skills: vec![],
+        }
+    }
+
+    fn actor(id: &str, company: &str, kind: CompanyKind, roles: &[Role]) -> Actor {
+        Actor::new(&user(id, company, roles), kind)
+    }
+
+    #[test]
+    fn customers_read_only_their_own_company() {
+        let acme = company("acme", CompanyKind::Customer, None);
+        let lumiere = company("lumiere", CompanyKind::Customer, None);
+        let ulysse = actor("ulysse", "acme", CompanyKind::Customer, &[]);
+        assert!(ulysse.may_read_company(&acme));
+        assert!(!ulysse.may_read_company(&lumiere));
+    }
+
+    #[test]
+    fn partners_read_what_they_implemented() {
+        let redwood = company("redwood", CompanyKind::Customer, Some("northwind"));
+        let acme = company("acme", CompanyKind::Customer, None);
+        let pat = actor("pat", "northwind", CompanyKind::Partner, &[]);
+        assert!(pat.may_read_company(&redwood));
+        assert!(!pat.may_read_company(&acme));
+        // A customer that names a company as implementer does not make it a partner.
+        let sneaky = actor("x", "northwind", CompanyKind::Customer, &[]);
+        assert!(!sneaky.may_read_company(&redwood));
+    }
+
+    #[test]
+    fn r2_designated_list_is_for_designated_users_and_staff() {
+        let acme = company("acme", CompanyKind::Customer, None);
+        let dana = actor("dana", "acme", CompanyKind::Customer, &[Role::DesignatedSupportUser]);
+        let ulysse = actor("ulysse", "acme", CompanyKind::Customer, &[]);
+        let chef = actor("chef", "lumiere", CompanyKind::Customer, &[Role::DesignatedSupportUser]);
+        let analyst = actor("analyst", "vendor", CompanyKind::Vendor, &[Role::SupportAnalyst]);
+        assert!(dana.may_list_designated_users(&acme));
+        assert!(analyst.may_list_designated_users(&acme));
+        assert!(!ulysse.may_list_designated_users(&acme));
+        assert!(!chef.may_list_designated_users(&acme));
+    }
+
+    #[test]
+    fn users_are_read_by_themselves_their_designated_users_and_staff() {
+        let ulysse = user("ulysse", "acme", &[]);
+        let dana = actor("dana", "acme", CompanyKind::Customer, &[Role::DesignatedSupportUser]);
+        let sam = actor("sam", "acme", CompanyKind::Customer, &[]);
+        let chef = actor("chef", "lumiere", CompanyKind::Customer, &[Role::DesignatedSupportUser]);
+        assert!(Actor::new(&ulysse, CompanyKind::Customer).may_read_user(&ulysse));
+        assert!(dana.may_read_user(&ulysse));
+        assert!(!sam.may_read_user(&ulysse));
+        assert!(!chef.may_read_user(&ulysse));
+    }
+
+    #[test]
+    fn only_vendor_administrators_administer() {
+        assert!(actor("admin", "vendor", CompanyKind::Vendor, &[Role::Administrator]).is_administrator());
+        assert!(!actor("lead", "vendor", CompanyKind::Vendor, &[Role::SupportManager]).is_administrator());
+        // Roles are checked on write, but the rule does not rely on it.
+        assert!(!actor("x", "acme", CompanyKind::Customer, &[Role::Administrator]).is_administrator());
+    }
+}

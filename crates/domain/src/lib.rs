@@ -1,0 +1,18 @@
+//! Guichet's rules as plain types and functions.
+//!
+//! Nothing here does I/O or reads a clock: adapters gather the facts, call a
+//! function of this crate, and carry out what it decides. Input becomes one of
+//! these types at the edge (`EmailAddress::parse`, `CountryCode::parse`, …)
+//! and stays typed inside.
+
+pub mod access;
+pub mod company;
+pub mod contact;
+pub mod country;
+pub mod email;
+pub mod invalid;
+pub mod login;
+pub mod product;
+pub mod user;
+
+pub use invalid::{Invalid, InvalidKind};
