@@ -1,0 +1,243 @@
+//! Companies, with their products and verified email domains.
+
+use guichet_domain::company::{Company, CompanyContact, CompanyId, CompanyKind, CompanyName, SlaTier};
+use guichet_domain::contact::CompanyRef;
+use guichet_domain::country::{CountryCode, TimeZoneName};
+use guichet_domain::email::{EmailAddress, EmailDomain};
+use guichet_domain::product::ProductKey;
+use guichet_domain::user::UserId;
+use jiff::Timestamp;
+
+use crate::error::constraint;
+use crate::{Result, Store, micros};
+
+/// Which companies a listing covers.
+#[derive(Debug, Clone)]
+pub enum CompanyScope {
+    All,
+    /// One company.
+    Only(CompanyId),
+    /// A partner and the companies it implemented (R4).
+    PartnerOf(CompanyId),
+}
+
+impl CompanyScope {
+    fn bind(&self) -> (&'static str, &str) {
+        match self {
+            Self::All => ("all", ""),
+            Self::Only(id) => ("only", &id.0),
+            Self::PartnerOf(id) => ("partner", &id.0),
+        }
+    }
+}
+
+/// The `WHERE` condition of a scope bound as `$1` (mode) and `$2` (id).
+macro_rules! in_scope {
+    () => {
+        "($1 = 'all' OR c.id = $2 OR ($1 = 'partner' AND c.implemented_by = $2))"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct CompanyRow {
+    id: String,
+    kind: String,
+    name: String,
+    country: String,
+    time_zone: String,
+    sla_tier: String,
+    account_manager_id: Option<String>,
+    implemented_by: Option<String>,
+    contact_name: Option<String>,
+    contact_email: Option<String>,
+    contact_phone: Option<String>,
+}
+
+impl CompanyRow {
+    fn into_company(self, products: &[(String, String)], domains: &[(String, String)]) -> Result<Company> {
+        let of_this = |rows: &[(String, String)]| -> Vec<String> {
+            rows.iter().filter(|(company, _)| *company == self.id).map(|(_, value)| value.clone()).collect()
+        };
+        Ok(Company {
+            kind: CompanyKind::parse(&self.kind)?,
+            name: CompanyName::parse(&self.name)?,
+            country: CountryCode::parse(&self.country)?,
+            time_zone: TimeZoneName::parse(&self.time_zone)?,
+            products: of_this(products).iter().map(|p| ProductKey::parse(p)).collect::<Result<_, _>>()?,
+            sla_tier: SlaTier::from_stored(self.sla_tier),
+            email_domains: of_this(domains).iter().map(|d| EmailDomain::parse(d)).collect::<Result<_, _>>()?,
+            account_manager: self.account_manager_id.map(UserId),
+            implemented_by: self.implemented_by.map(CompanyId),
+            contact: CompanyContact {
+                name: self.contact_name,
+                email: self.contact_email.as_deref().map(EmailAddress::parse).transpose()?,
+                phone: self.contact_phone,
+            },
+            id: CompanyId(self.id),
+        })
+    }
+}
+
+macro_rules! company_columns {
+    () => {
+        "c.id, c.kind, c.name, c.country, c.time_zone, c.sla_tier, c.account_manager_id, c.implemented_by, \
+         c.contact_name, c.contact_email, c.contact_phone"
+    };
+}
+
+impl Store {
+    /// Stores a new company with its products and domains, in one
+    /// transaction.
+    pub async fn create_company(&self, company: &Company, now: Timestamp) -> Result<()> {
+        transaction!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO companies (id, kind, name, country, time_zone, sla_tier, account_manager_id, \
+                 implemented_by, contact_name, contact_email, contact_phone, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+            )
+            .bind(&company.id.0)
+            .bind(company.kind.as_str())
+            .bind(company.name.as_str())
+            .bind(company.country.as_str())
+            .bind(company.time_zone.as_str())
+            .bind(company.sla_tier.as_str())
+            .bind(company.account_manager.as_ref().map(|id| id.0.as_str()))
+            .bind(company.implemented_by.as_ref().map(|id| id.0.as_str()))
+            .bind(company.contact.name.as_deref())
+            .bind(company.contact.email.as_ref().map(|e| e.as_str()))
+            .bind(company.contact.phone.as_deref())
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(constraint("name"))?;
+            for product in &company.products {
+                sqlx::query("INSERT INTO company_products (company_id, product_key) VALUES ($1, $2)")
+                    .bind(&company.id.0)
+                    .bind(product.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(constraint("product"))?;
+            }
+            for domain in &company.email_domains {
+                sqlx::query("INSERT INTO company_email_domains (company_id, domain) VALUES ($1, $2)")
+                    .bind(&company.id.0)
+                    .bind(domain.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(constraint("email_domain"))?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Replaces a stored company's fields, products and domains.
+    pub async fn update_company(&self, company: &Company, now: Timestamp) -> Result<()> {
+        transaction!(self, |tx| {
+            sqlx::query(
+                "UPDATE companies SET name = $2, country = $3, time_zone = $4, sla_tier = $5, \
+                 account_manager_id = $6, implemented_by = $7, contact_name = $8, contact_email = $9, \
+                 contact_phone = $10, updated_at = $11 WHERE id = $1",
+            )
+            .bind(&company.id.0)
+            .bind(company.name.as_str())
+            .bind(company.country.as_str())
+            .bind(company.time_zone.as_str())
+            .bind(company.sla_tier.as_str())
+            .bind(company.account_manager.as_ref().map(|id| id.0.as_str()))
+            .bind(company.implemented_by.as_ref().map(|id| id.0.as_str()))
+            .bind(company.contact.name.as_deref())
+            .bind(company.contact.email.as_ref().map(|e| e.as_str()))
+            .bind(company.contact.phone.as_deref())
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(constraint("name"))?;
+            sqlx::query("DELETE FROM company_products WHERE company_id = $1")
+                .bind(&company.id.0)
+                .execute(&mut *tx)
+                .await?;
+            for product in &company.products {
+                sqlx::query("INSERT INTO company_products (company_id, product_key) VALUES ($1, $2)")
+                    .bind(&company.id.0)
+                    .bind(product.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(constraint("product"))?;
+            }
+            sqlx::query("DELETE FROM company_email_domains WHERE company_id = $1")
+                .bind(&company.id.0)
+                .execute(&mut *tx)
+                .await?;
+            for domain in &company.email_domains {
+                sqlx::query("INSERT INTO company_email_domains (company_id, domain) VALUES ($1, $2)")
+                    .bind(&company.id.0)
+                    .bind(domain.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(constraint("email_domain"))?;
+            }
+        });
+        Ok(())
+    }
+
+    pub async fn company(&self, id: &CompanyId) -> Result<Option<Company>> {
+        Ok(self.companies(&CompanyScope::Only(id.clone())).await?.pop())
+    }
+
+    pub async fn company_by_name(&self, name: &str) -> Result<Option<Company>> {
+        let id: Option<String> = read!(self, |c| sqlx::query_scalar("SELECT id FROM companies WHERE name = $1")
+            .bind(name)
+            .fetch_optional(c)
+            .await)?;
+        match id {
+            Some(id) => self.company(&CompanyId(id)).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The companies in `scope`, by name.
+    pub async fn companies(&self, scope: &CompanyScope) -> Result<Vec<Company>> {
+        let (mode, id) = scope.bind();
+        let rows: Vec<CompanyRow> = read!(self, |c| sqlx::query_as(concat!(
+            "SELECT ",
+            company_columns!(),
+            " FROM companies c WHERE ",
+            in_scope!(),
+            " ORDER BY c.name"
+        ))
+        .bind(mode)
+        .bind(id)
+        .fetch_all(c)
+        .await)?;
+        let products: Vec<(String, String)> = read!(self, |c| sqlx::query_as(concat!(
+            "SELECT c.id, p.product_key FROM company_products p JOIN companies c ON c.id = p.company_id WHERE ",
+            in_scope!(),
+            " ORDER BY p.product_key"
+        ))
+        .bind(mode)
+        .bind(id)
+        .fetch_all(c)
+        .await)?;
+        let domains: Vec<(String, String)> = read!(self, |c| sqlx::query_as(concat!(
+            "SELECT c.id, d.domain FROM company_email_domains d JOIN companies c ON c.id = d.company_id WHERE ",
+            in_scope!(),
+            " ORDER BY d.domain"
+        ))
+        .bind(mode)
+        .bind(id)
+        .fetch_all(c)
+        .await)?;
+        rows.into_iter().map(|row| row.into_company(&products, &domains)).collect()
+    }
+
+    /// The customers a partner implemented (R4), by name.
+    pub async fn implemented_by(&self, partner: &CompanyId) -> Result<Vec<CompanyRef>> {
+        let rows: Vec<(String, String)> = read!(self, |c| sqlx::query_as(
+            "SELECT id, name FROM companies WHERE implemented_by = $1 ORDER BY name"
+        )
+        .bind(&partner.0)
+        .fetch_all(c)
+        .await)?;
+        Ok(rows.into_iter().map(|(id, name)| CompanyRef { id: CompanyId(id), name }).collect())
+    }
+}

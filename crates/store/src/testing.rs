@@ -1,0 +1,133 @@
+//! Throw-away databases for tests: every story runs on SQLite and, when
+//! `GUICHET_TEST_POSTGRES_URL` is set, on PostgreSQL too, each in a database
+//! of its own that is dropped afterwards.
+
+use std::future::Future;
+
+use sqlx::Connection;
+
+use crate::{Engine, Store};
+
+/// The environment variable naming a PostgreSQL server tests may use (a URL
+/// to a database they can connect to and create databases from).
+pub const POSTGRES_URL_VAR: &str = "GUICHET_TEST_POSTGRES_URL";
+
+/// A database made for one test.
+pub struct TestDatabase {
+    pub url: String,
+    pub engine: Engine,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Directory(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// An empty SQLite database in a temporary directory.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("guichet.db").display());
+        Self {
+            url,
+            engine: Engine::Sqlite,
+            cleanup: Cleanup::Directory(dir),
+        }
+    }
+
+    /// A new, empty PostgreSQL database, if the environment names a server.
+    pub async fn postgres() -> Option<Self> {
+        let admin_url = std::env::var(POSTGRES_URL_VAR).ok().filter(|url| !url.is_empty())?;
+        let name = format!("guichet_test_{}", crate::new_id());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR} is set but unreachable: {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("CREATE DATABASE");
+        admin.close().await.ok();
+        Some(Self {
+            url: with_database(&admin_url, &name),
+            engine: Engine::Postgres,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
+    }
+
+    /// Connects and migrates.
+    pub async fn store(&self) -> Store {
+        let store = Store::connect(&self.url).await.expect("connect to the test database");
+        store.migrate().await.expect("migrate the test database");
+        store
+    }
+
+    /// Drops the database (PostgreSQL) or its directory (SQLite).
+    pub async fn remove(self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            if let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(&mut admin)
+                    .await;
+                admin.close().await.ok();
+            }
+        }
+    }
+}
+
+/// Runs `story` once per engine on a fresh, migrated store, and drops each
+/// database afterwards even when the story fails.
+pub async fn on_each_engine<F, Fut>(story: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run_on(TestDatabase::sqlite(), &story).await;
+    // Made only once SQLite passed, so a failure there leaves nothing behind.
+    if let Some(database) = TestDatabase::postgres().await {
+        run_on(database, &story).await;
+    }
+}
+
+async fn run_on<F, Fut>(database: TestDatabase, story: &F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let store = database.store().await;
+    let engine = database.engine;
+    let outcome = tokio::spawn(story(store.clone())).await;
+    store.close().await;
+    database.remove().await;
+    if let Err(failure) = outcome {
+        eprintln!("the story failed on {engine:?}");
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..].find('/').map(|i| i + authority_start);
+    let root = path_start.map_or(base, |i| &base[..i]);
+    match query {
+        Some(query) => format!("{root}/{name}?{query}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_names_are_swapped_in_urls() {
+        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
+        assert_eq!(with_database("postgres://127.0.0.1", "t1"), "postgres://127.0.0.1/t1");
+        assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "t1"), "postgres://u:p@h/t1?sslmode=disable");
+    }
+}

@@ -1,0 +1,281 @@
+//! Stories over the store, each run on every engine.
+
+use guichet_domain::company::{Company, CompanyContact, CompanyId, CompanyKind, CompanyName, SlaTier};
+use guichet_domain::country::CountryCode;
+use guichet_domain::email::{EmailAddress, EmailDomain};
+use guichet_domain::login::{Failures, ThrottlePolicy, record_failure};
+use guichet_domain::product::{AreaKey, Product, ProductArea, ProductKey, Skill};
+use guichet_domain::user::{DisplayName, Language, Role, User, UserId};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::testing::{TestDatabase, on_each_engine};
+use crate::{ApiToken, CompanyScope, StoreError, TokenId, new_id};
+
+fn now() -> Timestamp {
+    Timestamp::from_second(1_800_000_000).unwrap()
+}
+
+fn product(key: &str, areas: &[&str]) -> Product {
+    Product {
+        key: ProductKey::parse(key).unwrap(),
+        name: key.to_uppercase(),
+        areas: areas
+            .iter()
+            .map(|area| ProductArea {
+                key: AreaKey::parse(area).unwrap(),
+                name: area.replace('_', " "),
+            })
+            .collect(),
+    }
+}
+
+fn company(name: &str, kind: CompanyKind, domain: &str) -> Company {
+    let country = CountryCode::parse("FR").unwrap();
+    Company {
+        id: CompanyId(new_id()),
+        kind,
+        name: CompanyName::parse(name).unwrap(),
+        time_zone: country.default_time_zone(),
+        country,
+        products: vec![ProductKey::parse("financials").unwrap()],
+        sla_tier: SlaTier::from_stored("premium".into()),
+        email_domains: vec![EmailDomain::parse(domain).unwrap()],
+        account_manager: None,
+        implemented_by: None,
+        contact: CompanyContact::default(),
+    }
+}
+
+fn user(company: &Company, email: &str, roles: &[Role]) -> User {
+    User {
+        id: UserId(new_id()),
+        company_id: company.id.clone(),
+        email: EmailAddress::parse(email).unwrap(),
+        display_name: DisplayName::parse(email.split('@').next().unwrap()).unwrap(),
+        language: Language::Fr,
+        active: true,
+        roles: roles.to_vec(),
+        skills: vec![],
+    }
+}
+
+#[tokio::test]
+async fn both_engines_have_the_same_tables_and_columns() {
+    let sqlite = TestDatabase::sqlite();
+    let sqlite_schema = sqlite.store().await.schema().await.unwrap();
+    assert!(sqlite_schema.iter().any(|(table, _)| table == "companies"));
+    let Some(postgres) = TestDatabase::postgres().await else {
+        eprintln!("GUICHET_TEST_POSTGRES_URL is not set: comparing with PostgreSQL skipped");
+        return;
+    };
+    let store = postgres.store().await;
+    let postgres_schema = store.schema().await.unwrap();
+    store.close().await;
+    postgres.remove().await;
+    assert_eq!(sqlite_schema, postgres_schema);
+}
+
+#[tokio::test]
+async fn r1_companies_keep_their_products_domains_and_partner() {
+    on_each_engine(|store| async move {
+        store.create_product(&product("financials", &["general_ledger", "reporting"])).await.unwrap();
+        store.create_product(&product("time", &["timesheets"])).await.unwrap();
+        let products = store.products().await.unwrap();
+        assert_eq!(products.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(), ["financials", "time"]);
+        assert_eq!(products[0].areas[1].key.as_str(), "reporting");
+        assert!(matches!(
+            store.create_product(&product("time", &[])).await,
+            Err(StoreError::Conflict("product"))
+        ));
+
+        let partner = company("Northwind Partners", CompanyKind::Partner, "northwind.example");
+        store.create_company(&partner, now()).await.unwrap();
+        let mut customer = company("Redwood Dental LLC", CompanyKind::Customer, "redwood.example");
+        customer.implemented_by = Some(partner.id.clone());
+        customer.products.push(ProductKey::parse("time").unwrap());
+        customer.email_domains.push(EmailDomain::parse("redwood-dental.example").unwrap());
+        customer.email_domains.sort(); // read back sorted
+        customer.contact.email = Some(EmailAddress::parse("help@redwood.example").unwrap());
+        store.create_company(&customer, now()).await.unwrap();
+        let other = company("Acme Outdoor Inc.", CompanyKind::Customer, "acme.example");
+        store.create_company(&other, now()).await.unwrap();
+
+        let stored = store.company(&customer.id).await.unwrap().unwrap();
+        assert_eq!(stored, customer);
+        assert_eq!(store.company_by_name("Redwood Dental LLC").await.unwrap(), Some(customer.clone()));
+
+        let names = |companies: Vec<Company>| companies.into_iter().map(|c| c.name.as_str().to_owned()).collect::<Vec<_>>();
+        assert_eq!(names(store.companies(&CompanyScope::All).await.unwrap()).len(), 3);
+        assert_eq!(
+            names(store.companies(&CompanyScope::PartnerOf(partner.id.clone())).await.unwrap()),
+            ["Northwind Partners", "Redwood Dental LLC"]
+        );
+        assert_eq!(names(store.companies(&CompanyScope::Only(other.id.clone())).await.unwrap()), ["Acme Outdoor Inc."]);
+        let implemented = store.implemented_by(&partner.id).await.unwrap();
+        assert_eq!(implemented.len(), 1);
+        assert_eq!(implemented[0].id, customer.id);
+
+        // A verified domain belongs to one company; nothing half-written stays.
+        let mut thief = company("Thief Ltd", CompanyKind::Customer, "thief.example");
+        thief.email_domains.push(EmailDomain::parse("acme.example").unwrap());
+        assert!(matches!(store.create_company(&thief, now()).await, Err(StoreError::Conflict("email_domain"))));
+        assert_eq!(store.company(&thief.id).await.unwrap(), None);
+
+        let mut unknown_product = company("Nowhere SA", CompanyKind::Customer, "nowhere.example");
+        unknown_product.products = vec![ProductKey::parse("payroll").unwrap()];
+        assert!(matches!(store.create_company(&unknown_product, now()).await, Err(StoreError::Dangling("product"))));
+        assert_eq!(store.company(&unknown_product.id).await.unwrap(), None);
+
+        let mut renamed = customer.clone();
+        renamed.name = CompanyName::parse("Redwood Dental Group LLC").unwrap();
+        renamed.products = vec![ProductKey::parse("time").unwrap()];
+        renamed.email_domains = vec![EmailDomain::parse("redwood.example").unwrap()];
+        store.update_company(&renamed, now()).await.unwrap();
+        assert_eq!(store.company(&customer.id).await.unwrap(), Some(renamed));
+        assert!(matches!(
+            store.create_company(&company("Acme Outdoor Inc.", CompanyKind::Customer, "acme2.example"), now()).await,
+            Err(StoreError::Conflict("name"))
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r2_users_keep_roles_skills_and_language() {
+    on_each_engine(|store| async move {
+        store.create_product(&product("financials", &["general_ledger"])).await.unwrap();
+        let acme = company("Acme Outdoor Inc.", CompanyKind::Customer, "acme.example");
+        store.create_company(&acme, now()).await.unwrap();
+        let vendor = company("Support", CompanyKind::Vendor, "support.example");
+        store.create_company(&vendor, now()).await.unwrap();
+
+        let dana = user(&acme, "dana@acme.example", &[Role::DesignatedSupportUser, Role::AuthorizedManager]);
+        let ulysse = user(&acme, "ulysse@acme.example", &[]);
+        let mut analyst = user(&vendor, "analyst@support.example", &[Role::SupportAnalyst]);
+        analyst.skills = vec![Skill::parse("financials").unwrap(), Skill::parse("financials.general_ledger").unwrap()];
+        store.create_user(&dana, Some("$argon2id$hash"), now()).await.unwrap();
+        store.create_user(&ulysse, None, now()).await.unwrap();
+        store.create_user(&analyst, None, now()).await.unwrap();
+
+        assert_eq!(store.user(&dana.id).await.unwrap(), Some(dana.clone()));
+        assert_eq!(store.user(&analyst.id).await.unwrap(), Some(analyst.clone()));
+        assert_eq!(store.user_by_email(&ulysse.email).await.unwrap(), Some(ulysse.clone()));
+        assert_eq!(store.users_of(&acme.id).await.unwrap(), vec![dana.clone(), ulysse.clone()]);
+        assert_eq!(
+            store.users_with_role(&acme.id, Role::DesignatedSupportUser).await.unwrap(),
+            vec![dana.clone()]
+        );
+        let credentials = store.credentials(&dana.email).await.unwrap().unwrap();
+        assert_eq!(credentials.password_hash.as_deref(), Some("$argon2id$hash"));
+        assert!(store.credentials(&EmailAddress::parse("nobody@acme.example").unwrap()).await.unwrap().is_none());
+
+        let duplicate = user(&acme, "DANA@acme.example", &[]);
+        assert!(matches!(store.create_user(&duplicate, None, now()).await, Err(StoreError::Conflict("email"))));
+
+        let mut changed = ulysse.clone();
+        changed.roles = vec![Role::DesignatedSupportUser];
+        changed.active = false;
+        changed.display_name = DisplayName::parse("Ulysse Martin").unwrap();
+        store.update_user(&changed, now()).await.unwrap();
+        assert_eq!(store.user(&ulysse.id).await.unwrap(), Some(changed));
+        store.set_language(&ulysse.id, Language::En, now()).await.unwrap();
+        assert_eq!(store.user(&ulysse.id).await.unwrap().unwrap().language, Language::En);
+        store.set_password_hash(&ulysse.id, "$argon2id$new", now()).await.unwrap();
+        assert_eq!(
+            store.credentials(&ulysse.email).await.unwrap().unwrap().password_hash.as_deref(),
+            Some("$argon2id$new")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tokens_expire_and_revoke() {
+    on_each_engine(|store| async move {
+        let acme = company("Acme Outdoor Inc.", CompanyKind::Customer, "acme.example");
+        store.create_company(&acme, now()).await.unwrap_err(); // no product "financials" yet
+        let mut acme = acme;
+        acme.products.clear();
+        store.create_company(&acme, now()).await.unwrap();
+        let dana = user(&acme, "dana@acme.example", &[]);
+        store.create_user(&dana, None, now()).await.unwrap();
+        let token = |name: &str, expires_in: i64| ApiToken {
+            id: TokenId(new_id()),
+            user_id: dana.id.clone(),
+            name: name.into(),
+            created_at: now(),
+            expires_at: now() + SignedDuration::from_hours(expires_in),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let first = token("laptop", 24);
+        let second = token("script", 1);
+        store.create_token(&first, "hash-1").await.unwrap();
+        store.create_token(&second, "hash-2").await.unwrap();
+
+        let live = store.live_token("hash-1", now()).await.unwrap().unwrap();
+        assert_eq!(live.id, first.id);
+        let again = store.live_token("hash-1", now() + SignedDuration::from_mins(1)).await.unwrap().unwrap();
+        assert_eq!(again.last_used_at, Some(now()), "recorded once, not on every request");
+        assert!(store.live_token("hash-2", now() + SignedDuration::from_hours(2)).await.unwrap().is_none());
+        assert!(store.live_token("nope", now()).await.unwrap().is_none());
+        assert_eq!(store.tokens_of(&dana.id, now()).await.unwrap().len(), 2);
+
+        let stranger = UserId(new_id());
+        assert!(!store.revoke_token(&stranger, &first.id, now()).await.unwrap());
+        assert!(store.revoke_token(&dana.id, &first.id, now()).await.unwrap());
+        assert!(!store.revoke_token(&dana.id, &first.id, now()).await.unwrap());
+        assert!(store.live_token("hash-1", now()).await.unwrap().is_none());
+        assert_eq!(store.revoke_tokens_of(&dana.id, now()).await.unwrap(), 1);
+        assert!(store.tokens_of(&dana.id, now()).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_throttles_and_settings_persist() {
+    on_each_engine(|store| async move {
+        let session = crate::StoredSession {
+            id: "s1".into(),
+            data: "{\"user\":\"u1\"}".into(),
+            expires_at: now() + SignedDuration::from_hours(1),
+        };
+        assert!(store.insert_session(&session).await.unwrap());
+        assert!(!store.insert_session(&session).await.unwrap(), "ids are never reused");
+        assert_eq!(store.load_session("s1", now()).await.unwrap(), Some(session.clone()));
+        let renewed = crate::StoredSession {
+            data: "{}".into(),
+            expires_at: now() + SignedDuration::from_hours(2),
+            ..session.clone()
+        };
+        store.save_session(&renewed).await.unwrap();
+        assert_eq!(store.load_session("s1", now()).await.unwrap(), Some(renewed));
+        assert_eq!(store.load_session("s1", now() + SignedDuration::from_hours(3)).await.unwrap(), None);
+        assert_eq!(store.delete_expired_sessions(now() + SignedDuration::from_hours(3)).await.unwrap(), 1);
+        assert!(store.insert_session(&session).await.unwrap());
+        store.delete_session("s1").await.unwrap();
+        assert_eq!(store.load_session("s1", now()).await.unwrap(), None);
+
+        let failures: Failures = record_failure(None, ThrottlePolicy::ACCOUNT, now());
+        store.put_login_failures("account:x", &failures).await.unwrap();
+        let failures = record_failure(Some(failures), ThrottlePolicy::ACCOUNT, now());
+        store.put_login_failures("account:x", &failures).await.unwrap();
+        assert_eq!(store.login_failures("account:x").await.unwrap(), Some(failures));
+        store.clear_login_failures("account:x").await.unwrap();
+        assert_eq!(store.login_failures("account:x").await.unwrap(), None);
+
+        assert_eq!(store.setting("demo").await.unwrap(), None);
+        store.put_setting("demo", "1").await.unwrap();
+        store.put_setting("demo", "2").await.unwrap();
+        assert_eq!(store.setting("demo").await.unwrap().as_deref(), Some("2"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_without_their_password() {
+    let error = crate::Store::connect("mysql://root:hunter2@localhost/x").await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("unsupported database URL"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+}
