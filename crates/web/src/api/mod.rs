@@ -1,0 +1,93 @@
+//! The JSON API under `/api/v1`. Every route is registered through
+//! `utoipa_axum::routes!`, which only takes handlers that carry an OpenAPI
+//! description: a route cannot exist without its entry in
+//! `/api/openapi.json`.
+
+mod auth;
+mod companies;
+pub mod json;
+mod me;
+mod products;
+mod users;
+pub mod views;
+
+use std::sync::OnceLock;
+
+use axum::Json;
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Guichet API",
+        description = "Support portal for designated support users: companies, users, who may contact \
+                       support. Errors are `application/problem+json` with a stable `code`.",
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(Problem)),
+    tags(
+        (name = "auth", description = "Tokens and sign-out"),
+        (name = "me", description = "The caller and what contacting support means for them"),
+        (name = "companies", description = "Customer and partner companies (R1, R2, R4)"),
+        (name = "users", description = "Users and their roles (R2, R6)"),
+        (name = "products", description = "The product catalogue"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// Every API route with its OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::create_token))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::list_tokens))
+        .routes(routes!(auth::revoke_token))
+        .routes(routes!(me::get_me, me::update_me))
+        .routes(routes!(me::support_options))
+        .routes(routes!(companies::list_companies, companies::create_company))
+        .routes(routes!(companies::get_company, companies::update_company))
+        .routes(routes!(companies::list_users))
+        .routes(routes!(companies::list_designated_users))
+        .routes(routes!(users::create_user))
+        .routes(routes!(users::get_user, users::update_user))
+        .routes(routes!(products::list_products, products::create_product))
+}
+
+/// The OpenAPI document, built once.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| router().into_openapi())
+}
+
+pub(crate) async fn openapi_json() -> impl IntoResponse {
+    Json(openapi())
+}
+
+/// Refuses callers that are not vendor administrators.
+pub(crate) fn require_administrator(caller: &crate::auth::Caller) -> Result<(), ApiError> {
+    if caller.actor.is_administrator() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "administrator_required",
+            "Only a vendor administrator may do this.",
+        ))
+    }
+}
