@@ -111,7 +111,7 @@ mod tests {
         ];
         let mut used = Vec::new();
         for source in sources {
-            for marker in ["t(\"", "t1(\"", "t2(\""] {
+            for marker in [".t(\"", ".t1(\"", ".t2(\""] {
                 for (index, _) in source.match_indices(marker) {
                     let rest = &source[index + marker.len()..];
                     if let Some(end) = rest.find('"') {
