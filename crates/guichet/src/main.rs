@@ -1,1 +1,159 @@
-fn main() {}
+//! `guichet`: the support portal in one binary.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use guichet::Server;
+use guichet::config::Config;
+use guichet_web::Clock;
+
+/// Guichet: a support portal for designated support users.
+///
+/// Configuration comes from an optional TOML file (`--config`), then
+/// `GUICHET_*` environment variables (`GUICHET_DATABASE_URL`,
+/// `GUICHET_DATA_DIR`, `GUICHET_LISTEN`, `GUICHET_HTTP__SECURE_COOKIES`, …),
+/// then the flags below.
+#[derive(Debug, Parser)]
+#[command(name = "guichet", version)]
+struct Cli {
+    /// A TOML configuration file.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Flags that override the configuration.
+#[derive(Debug, clap::Args)]
+struct Overrides {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDRESS")]
+    listen: Option<String>,
+    /// The data directory (SQLite database and other files).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: migrate the database, then serve the portal and API.
+    Serve {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Run the server on the demo data set, loaded once into its data
+    /// directory (default ./guichet-demo); prints the URL and demo logins.
+    Demo {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Apply the database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Administration commands.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create the vendor company (if none exists) and an administrator in
+    /// it. Reads the password from GUICHET_ADMIN_PASSWORD or the first line
+    /// of standard input.
+    Bootstrap {
+        /// The vendor company's name.
+        #[arg(long, default_value = "Support")]
+        vendor: String,
+        /// The vendor company's country (ISO 3166 code).
+        #[arg(long, default_value = "US")]
+        country: String,
+        /// The administrator's email; its domain becomes the vendor's.
+        #[arg(long)]
+        email: String,
+        /// The administrator's display name.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+}
+
+fn load(cli_config: Option<&PathBuf>, overrides: &Overrides, demo: bool) -> anyhow::Result<Config> {
+    let loaded = Config::load(cli_config.map(PathBuf::as_path), std::env::vars())?;
+    let mut config = loaded.config;
+    guichet::init_logging(&config.log_format);
+    for name in loaded.ignored_variables {
+        if !name.starts_with("GUICHET_TEST_") && name != "GUICHET_ADMIN_PASSWORD" {
+            tracing::warn!(variable = %name, "not a configuration key; ignored");
+        }
+    }
+    let data_dir_chosen = cli_config.is_some() || std::env::var_os("GUICHET_DATA_DIR").is_some();
+    if demo && !data_dir_chosen {
+        config.data_dir = PathBuf::from("./guichet-demo");
+    }
+    if let Some(listen) = &overrides.listen {
+        config.listen.clone_from(listen);
+    }
+    if let Some(dir) = &overrides.data_dir {
+        config.data_dir.clone_from(dir);
+    }
+    config.listen_address()?;
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { overrides } => {
+            let config = load(cli.config.as_ref(), &overrides, false)?;
+            let store = guichet::open_store(&config).await?;
+            let server = Server::start(&config, store, Clock::system()).await?;
+            tracing::info!(url = %server.url(), engine = ?server.store.engine(), "Guichet is serving");
+            server.run_until_signalled().await
+        }
+        Command::Demo { overrides } => {
+            let config = load(cli.config.as_ref(), &overrides, true)?;
+            let store = guichet::open_store(&config).await?;
+            let loaded = guichet::demo::seed(&store, jiff::Timestamp::now()).await.context("loading the demo data")?;
+            let server = Server::start(&config, store, Clock::system()).await?;
+            println!("Guichet demo at {}/ ({})", server.url(), if loaded { "demo data loaded" } else { "existing demo data kept" });
+            println!("Data directory: {}", config.data_dir.display());
+            print!("{}", guichet::demo::logins());
+            server.run_until_signalled().await
+        }
+        Command::Migrate { overrides } => {
+            let config = load(cli.config.as_ref(), &overrides, false)?;
+            let store = guichet::open_store(&config).await?;
+            store.close().await;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Bootstrap { vendor, country, email, name, overrides },
+        } => {
+            let config = load(cli.config.as_ref(), &overrides, false)?;
+            let password = match std::env::var("GUICHET_ADMIN_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    eprintln!("Password for {email}:");
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let store = guichet::open_store(&config).await?;
+            let request = guichet::admin::Bootstrap { vendor_name: vendor, country, email: email.clone(), display_name: name, password };
+            let id = guichet::admin::bootstrap(&store, request, &config.support.sla_tiers[0]).await?;
+            store.close().await;
+            println!("administrator {email} created ({id})");
+            Ok(())
+        }
+    }
+}

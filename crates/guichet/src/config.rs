@@ -1,0 +1,408 @@
+//! Configuration: an optional TOML file, then `GUICHET_*` environment
+//! variables, then command-line flags. Every key of the file can be set from
+//! the environment: `GUICHET_` and the key's path in capitals with `__`
+//! between sections (`http.secure_cookies` → `GUICHET_HTTP__SECURE_COOKIES`).
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use guichet_domain::contact::{SupportPolicy, SupportRegion};
+use guichet_domain::country::CountryCode;
+use guichet_web::WebSettings;
+use jiff::SignedDuration;
+use serde::{Deserialize, Serialize};
+
+/// The prefix of every configuration variable.
+pub const ENV_PREFIX: &str = "GUICHET_";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the SQLite database (and later attachments and the search
+    /// index) live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means a SQLite file in
+    /// `data_dir`.
+    pub database_url: DatabaseUrl,
+    /// The address to listen on.
+    pub listen: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+    pub support: SupportConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./guichet-data"),
+            database_url: DatabaseUrl::default(),
+            listen: "127.0.0.1:8080".into(),
+            log_format: "text".into(),
+            http: HttpConfig::default(),
+            auth: AuthConfig::default(),
+            support: SupportConfig::default(),
+        }
+    }
+}
+
+/// A database URL: `Debug` hides its password.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", guichet_store::redact(&self.0))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Mark cookies `Secure` and send HSTS: set it behind HTTPS.
+    pub secure_cookies: bool,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+    /// The header a trusted reverse proxy puts the client address in
+    /// (`x-forwarded-for`); empty uses the peer address.
+    pub client_ip_header: String,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub metrics: bool,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        let web = WebSettings::default();
+        Self {
+            secure_cookies: web.secure_cookies,
+            max_body_bytes: web.max_body_bytes,
+            request_timeout_secs: web.request_timeout.as_secs(),
+            client_ip_header: String::new(),
+            metrics: web.metrics,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    pub token_ttl_days: u32,
+    pub session_idle_hours: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            token_ttl_days: 30,
+            session_idle_hours: 12,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SupportConfig {
+    /// SLA contract tiers; the first is a new company's default.
+    pub sla_tiers: Vec<String>,
+    /// R3: countries where only designated support users may contact
+    /// support.
+    pub designated_only_countries: Vec<String>,
+    /// R22: support regions and their phone lines.
+    pub regions: Vec<RegionConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionConfig {
+    pub key: String,
+    pub name: String,
+    pub phone: String,
+    pub countries: Vec<String>,
+}
+
+impl Default for SupportConfig {
+    fn default() -> Self {
+        let policy = SupportPolicy::default();
+        Self {
+            sla_tiers: WebSettings::default().sla_tiers,
+            designated_only_countries: policy.designated_only.iter().map(|c| c.as_str().to_owned()).collect(),
+            regions: policy
+                .regions
+                .iter()
+                .map(|region| RegionConfig {
+                    key: region.key.clone(),
+                    name: region.name.clone(),
+                    phone: region.phone.clone(),
+                    countries: region.countries.iter().map(|c| c.as_str().to_owned()).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What loading found besides the configuration itself.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub config: Config,
+    /// `GUICHET_*` variables that name no configuration key.
+    pub ignored_variables: Vec<String>,
+}
+
+impl Config {
+    /// Reads `file` (if any), then overlays the `GUICHET_*` variables of
+    /// `environment`.
+    pub fn load(file: Option<&Path>, environment: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Loaded> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str::<toml::Table>(&text).with_context(|| format!("{} is not valid TOML", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        let defaults = toml::Table::try_from(Config::default()).context("serializing the defaults")?;
+        let mut ignored_variables = Vec::new();
+        let mut variables: Vec<(String, String)> =
+            environment.into_iter().filter(|(name, _)| name.starts_with(ENV_PREFIX)).collect();
+        variables.sort();
+        for (name, value) in variables {
+            let path: Vec<String> = name[ENV_PREFIX.len()..].split("__").map(str::to_ascii_lowercase).collect();
+            if !defaults.contains_key(&path[0]) {
+                ignored_variables.push(name);
+                continue;
+            }
+            let value = env_value(&name, &value, lookup(&defaults, &path))?;
+            insert(&mut table, &path, value).with_context(|| format!("{name} does not fit the configuration"))?;
+        }
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .context("the configuration is invalid (file or GUICHET_* variables)")?;
+        config.check()?;
+        Ok(Loaded {
+            config,
+            ignored_variables,
+        })
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        self.listen_address()?;
+        self.support_policy()?;
+        if self.support.sla_tiers.is_empty() {
+            bail!("support.sla_tiers needs at least one tier");
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            bail!("log_format is `text` or `json`, not `{}`", self.log_format);
+        }
+        Ok(())
+    }
+
+    pub fn listen_address(&self) -> anyhow::Result<SocketAddr> {
+        self.listen
+            .parse()
+            .with_context(|| format!("listen = `{}` is not an address such as 127.0.0.1:8080", self.listen))
+    }
+
+    /// The database URL: the configured one, or a SQLite file in the data
+    /// directory (created if needed).
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if !self.database_url.0.is_empty() {
+            return Ok(self.database_url.0.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating the data directory {}", self.data_dir.display()))?;
+        let dir = self.data_dir.canonicalize().context("resolving the data directory")?;
+        Ok(format!("sqlite://{}", dir.join("guichet.db").display()))
+    }
+
+    pub fn support_policy(&self) -> anyhow::Result<SupportPolicy> {
+        let country = |code: &String, key: &str| {
+            CountryCode::parse(code).map_err(|e| anyhow::anyhow!("{key}: {e}"))
+        };
+        let designated_only = self
+            .support
+            .designated_only_countries
+            .iter()
+            .map(|code| country(code, "support.designated_only_countries"))
+            .collect::<anyhow::Result<BTreeSet<_>>>()?;
+        let regions = self
+            .support
+            .regions
+            .iter()
+            .map(|region| {
+                Ok(SupportRegion {
+                    key: region.key.clone(),
+                    name: region.name.clone(),
+                    phone: region.phone.clone(),
+                    countries: region
+                        .countries
+                        .iter()
+                        .map(|code| country(code, "support.regions.countries"))
+                        .collect::<anyhow::Result<_>>()?,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(SupportPolicy { designated_only, regions })
+    }
+
+    pub fn web_settings(&self) -> WebSettings {
+        WebSettings {
+            sla_tiers: self.support.sla_tiers.iter().map(|t| t.trim().to_ascii_lowercase()).collect(),
+            token_ttl: SignedDuration::from_hours(24 * i64::from(self.auth.token_ttl_days)),
+            session_idle: SignedDuration::from_hours(i64::from(self.auth.session_idle_hours)),
+            secure_cookies: self.http.secure_cookies,
+            max_body_bytes: self.http.max_body_bytes,
+            request_timeout: Duration::from_secs(self.http.request_timeout_secs),
+            client_ip_header: Some(self.http.client_ip_header.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()),
+            metrics: self.http.metrics,
+        }
+    }
+}
+
+fn lookup<'a>(table: &'a toml::Table, path: &[String]) -> Option<&'a toml::Value> {
+    let (first, rest) = path.split_first()?;
+    let value = table.get(first)?;
+    match (rest.is_empty(), value) {
+        (true, value) => Some(value),
+        (false, toml::Value::Table(inner)) => lookup(inner, rest),
+        _ => None,
+    }
+}
+
+/// An environment value read as the type its key has by default: strings
+/// stay strings, lists take TOML (`["US","CA"]`) or commas (`US,CA`), the
+/// rest is read as TOML (`true`, `30`).
+fn env_value(name: &str, raw: &str, default: Option<&toml::Value>) -> anyhow::Result<toml::Value> {
+    let as_toml = || -> anyhow::Result<toml::Value> {
+        let table: toml::Table =
+            toml::from_str(&format!("value = {raw}")).with_context(|| format!("{name}=`{raw}` is not a valid value"))?;
+        Ok(table["value"].clone())
+    };
+    match default {
+        Some(toml::Value::String(_)) | None => Ok(toml::Value::String(raw.to_owned())),
+        Some(toml::Value::Array(_)) if !raw.trim_start().starts_with('[') => Ok(toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| toml::Value::String(item.to_owned()))
+                .collect(),
+        )),
+        Some(_) => as_toml(),
+    }
+}
+
+fn insert(table: &mut toml::Table, path: &[String], value: toml::Value) -> anyhow::Result<()> {
+    let (first, rest) = path.split_first().context("empty key")?;
+    if rest.is_empty() {
+        table.insert(first.clone(), value);
+        return Ok(());
+    }
+    let entry = table.entry(first.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    match entry {
+        toml::Value::Table(inner) => insert(inner, rest, value),
+        _ => bail!("`{first}` is not a section"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_ones() {
+        let config = Config::load(None, env(&[])).unwrap().config;
+        assert_eq!(config.listen, "127.0.0.1:8080");
+        assert_eq!(config.data_dir, PathBuf::from("./guichet-data"));
+        assert_eq!(config.support.designated_only_countries, ["US"]);
+        assert_eq!(config.support_policy().unwrap(), SupportPolicy::default());
+    }
+
+    #[test]
+    fn environment_overrides_the_file_key_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("guichet.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\nlog_format = \"json\"\n[http]\nmetrics = false\nmax_body_bytes = 10\n[support]\nsla_tiers = [\"basic\"]\n",
+        )
+        .unwrap();
+        let loaded = Config::load(
+            Some(&file),
+            env(&[
+                ("GUICHET_LISTEN", "127.0.0.1:9001"),
+                ("GUICHET_HTTP__SECURE_COOKIES", "true"),
+                ("GUICHET_HTTP__MAX_BODY_BYTES", "2048"),
+                ("GUICHET_SUPPORT__DESIGNATED_ONLY_COUNTRIES", "US, CA"),
+                ("GUICHET_DATABASE_URL", "postgres://u:secret@db/guichet"),
+                ("GUICHET_TEST_POSTGRES_URL", "postgres://elsewhere"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        let config = loaded.config;
+        assert_eq!(config.listen, "127.0.0.1:9001");
+        assert_eq!(config.log_format, "json");
+        assert!(config.http.secure_cookies);
+        assert!(!config.http.metrics);
+        assert_eq!(config.http.max_body_bytes, 2048);
+        assert_eq!(config.support.sla_tiers, ["basic"]);
+        assert_eq!(config.support.designated_only_countries, ["US", "CA"]);
+        assert_eq!(config.database_url().unwrap(), "postgres://u:secret@db/guichet");
+        assert_eq!(loaded.ignored_variables, ["GUICHET_TEST_POSTGRES_URL"]);
+        assert!(!format!("{config:?}").contains("secret"), "Debug shows the password");
+    }
+
+    #[test]
+    fn lists_take_toml_too() {
+        let config = Config::load(
+            None,
+            env(&[(
+                "GUICHET_SUPPORT__REGIONS",
+                r#"[{ key = "japan", name = "Japan", phone = "+81 3 0000 0000", countries = ["JP"] }]"#,
+            )]),
+        )
+        .unwrap()
+        .config;
+        let policy = config.support_policy().unwrap();
+        assert_eq!(policy.regions.len(), 1);
+        assert_eq!(policy.region_of(&CountryCode::parse("JP").unwrap()).unwrap().key, "japan");
+    }
+
+    #[test]
+    fn bad_values_name_the_problem() {
+        let error = |pairs: &[(&str, &str)]| format!("{:#}", Config::load(None, env(pairs)).unwrap_err());
+        assert!(error(&[("GUICHET_HTTP__SECURE_COOKIES", "maybe")]).contains("GUICHET_HTTP__SECURE_COOKIES"));
+        assert!(error(&[("GUICHET_LISTEN", "nowhere")]).contains("listen"));
+        assert!(error(&[("GUICHET_HTTP__NOPE", "1")]).contains("nope"));
+        assert!(error(&[("GUICHET_SUPPORT__DESIGNATED_ONLY_COUNTRIES", "USA")]).contains("designated_only_countries"));
+        assert!(error(&[("GUICHET_LOG_FORMAT", "xml")]).contains("log_format"));
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("guichet.toml");
+        std::fs::write(&file, "lisen = \"0.0.0.0:9000\"\n").unwrap();
+        let message = format!("{:#}", Config::load(Some(&file), env(&[])).unwrap_err());
+        assert!(message.contains("lisen"), "{message}");
+    }
+
+    #[test]
+    fn the_default_database_is_sqlite_in_the_data_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data_dir: dir.path().join("data"),
+            ..Config::default()
+        };
+        let url = config.database_url().unwrap();
+        assert!(url.starts_with("sqlite://") && url.ends_with("/data/guichet.db"), "{url}");
+        assert!(dir.path().join("data").is_dir());
+    }
+}
