@@ -15,6 +15,13 @@ use crate::{Invalid, InvalidKind};
 #[serde(transparent)]
 pub struct CompanyId(pub String);
 
+impl CompanyId {
+    /// An id received from outside (a path or a body).
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        crate::invalid::opaque_id(input, "company").map(Self)
+    }
+}
+
 impl std::fmt::Display for CompanyId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

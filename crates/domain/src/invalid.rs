@@ -57,9 +57,30 @@ pub fn bounded_text(input: &str, what: &str, max: usize) -> Result<String, Inval
     Ok(text.to_owned())
 }
 
+/// Checks an identifier received from outside: ids are opaque, but always
+/// 1 to 64 ASCII letters, digits, `-` or `_` (the store makes UUIDs), so
+/// anything else names nothing and never reaches a query.
+pub fn opaque_id(input: &str, what: &str) -> Result<String, Invalid> {
+    let id = input.trim();
+    let well_formed = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if well_formed {
+        Ok(id.to_owned())
+    } else {
+        Err(Invalid::new(InvalidKind::Unknown, format!("there is no {what} `{}`", id.escape_debug())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_plain_ascii() {
+        assert_eq!(opaque_id("01a224c51c9872af84a5a2a2d8f42e15", "company").unwrap(), "01a224c51c9872af84a5a2a2d8f42e15");
+        for bad in ["", "x/../y", "a\u{0}b", "é", &"x".repeat(65)] {
+            assert_eq!(opaque_id(bad, "company").unwrap_err().kind, InvalidKind::Unknown, "{bad:?}");
+        }
+    }
 
     #[test]
     fn bounded_text_trims_and_counts_characters() {

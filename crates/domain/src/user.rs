@@ -13,6 +13,13 @@ use crate::{Invalid, InvalidKind};
 #[serde(transparent)]
 pub struct UserId(pub String);
 
+impl UserId {
+    /// An id received from outside (a path or a body).
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        crate::invalid::opaque_id(input, "user").map(Self)
+    }
+}
+
 impl std::fmt::Display for UserId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

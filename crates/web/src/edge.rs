@@ -83,11 +83,11 @@ async fn prometheus() -> Response {
 pub(crate) fn wrap(routes: Router, state: &AppState) -> Router {
     let secure = state.settings.secure_cookies;
     routes
-        .layer(middleware::from_fn(problems_for_api))
         .layer(CsrfLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.settings.request_timeout))
+        .layer(middleware::from_fn(problems_for_api))
         .layer(middleware::from_fn(move |request, next| security_headers(secure, request, next)))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.settings.request_timeout))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
             let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");

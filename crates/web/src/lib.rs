@@ -116,6 +116,8 @@ impl AppState {
 /// The whole application: API, portal, health and metrics, behind the
 /// edge middleware (request ids, tracing, security headers, CSRF, limits).
 pub fn app(state: AppState) -> Router {
+    // Installed before the first request is counted.
+    metrics_handle();
     let (api, _) = api::router().split_for_parts();
     let sessions = session_store::layer(&state);
     let routes = Router::new()

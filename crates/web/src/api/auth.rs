@@ -141,6 +141,7 @@ pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Resul
     )
 )]
 pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let id = guichet_domain::invalid::opaque_id(&id, "token").map_err(|_| ApiError::not_found())?;
     if state.store.revoke_token(&caller.user.id, &TokenId(id), state.clock.now()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

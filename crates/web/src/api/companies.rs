@@ -114,7 +114,8 @@ async fn apply(state: &AppState, input: CompanyInput, company: &mut Company, cre
         company.account_manager = match manager {
             None => None,
             Some(id) => {
-                let user = state.store.user(&UserId(id.clone())).await?;
+                let id = UserId::parse(&id).map_err(field("account_manager_id"))?;
+                let user = state.store.user(&id).await?;
                 let vendor = match &user {
                     Some(user) => state.store.company(&user.company_id).await?.map(|c| c.kind) == Some(CompanyKind::Vendor),
                     None => false,
@@ -141,7 +142,8 @@ async fn apply(state: &AppState, input: CompanyInput, company: &mut Company, cre
         company.implemented_by = match implementer {
             None => None,
             Some(id) => {
-                let Some(partner) = state.store.company(&CompanyId(id.clone())).await? else {
+                let id = CompanyId::parse(&id).map_err(field("implemented_by"))?;
+                let Some(partner) = state.store.company(&id).await? else {
                     return Err(ApiError::invalid(
                         "implemented_by",
                         Invalid::new(InvalidKind::Unknown, format!("there is no company `{id}`")),
@@ -245,7 +247,8 @@ pub async fn create_company(
 /// The company, when the caller may see it (otherwise 404, so existence
 /// does not leak).
 async fn readable(state: &AppState, caller: &Caller, id: String) -> Result<Company, ApiError> {
-    match state.store.company(&CompanyId(id)).await? {
+    let id = CompanyId::parse(&id).map_err(|_| ApiError::not_found())?;
+    match state.store.company(&id).await? {
         Some(company) if caller.actor.may_read_company(&company) => Ok(company),
         _ => Err(ApiError::not_found()),
     }

@@ -105,7 +105,8 @@ pub async fn create_user(
     require_administrator(&caller)?;
     let required = |field: &str| ApiError::invalid(field, Invalid::new(InvalidKind::Empty, format!("`{field}` is required")));
     let company_id = input.company_id.clone().ok_or_else(|| required("company_id"))?;
-    let Some(company) = state.store.company(&CompanyId(company_id.clone())).await? else {
+    let company_id = CompanyId::parse(&company_id).map_err(|e| ApiError::invalid("company_id", e))?;
+    let Some(company) = state.store.company(&company_id).await? else {
         return Err(ApiError::invalid(
             "company_id",
             Invalid::new(InvalidKind::Unknown, format!("there is no company `{company_id}`")),
@@ -149,7 +150,8 @@ pub async fn create_user(
 
 /// The user, when the caller may see it (otherwise 404).
 async fn readable(state: &AppState, caller: &Caller, id: String) -> Result<User, ApiError> {
-    match state.store.user(&UserId(id)).await? {
+    let id = UserId::parse(&id).map_err(|_| ApiError::not_found())?;
+    match state.store.user(&id).await? {
         Some(user) if caller.actor.may_read_user(&user) => Ok(user),
         _ => Err(ApiError::not_found()),
     }

@@ -1,0 +1,14 @@
+//! End-to-end tests: the real server on port 0, over SQLite and, when
+//! `GUICHET_TEST_POSTGRES_URL` is set, over PostgreSQL too. One test binary
+//! (each binary is a separate link).
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod companies;
+mod errors;
+mod openapi;
+mod operations;
+mod portal;
+mod support_options;

@@ -1,0 +1,347 @@
+// Browser smoke test of the Guichet portal.
+//
+// Starts `guichet demo` on a free port with a fresh data directory, drives
+// Debian's Chromium through playwright-core, and runs axe-core on every page
+// it visits. See README.md in this folder for how to run it.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+const GUICHET_BIN = path.resolve(
+  process.env.GUICHET_BIN || path.join(here, '..', 'target', 'debug', 'guichet'),
+);
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+const SERVER_START_TIMEOUT_MS = 60_000;
+const ACTION_TIMEOUT_MS = 15_000;
+const TEST_TIMEOUT_MS = 60_000;
+const PASSWORD = 'guichet-demo';
+
+// Accessibility: these rule sets are run on every page; a violation whose
+// impact is one of FAILING_IMPACTS fails the test.
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+const FAILING_IMPACTS = new Set(['serious', 'critical']);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// ---------------------------------------------------------------------------
+// The server
+
+/**
+ * Spawns `guichet demo` on 127.0.0.1:0 with a fresh data directory and
+ * resolves once it prints the line with its URL.
+ */
+async function startServer() {
+  try {
+    accessSync(GUICHET_BIN, fsConstants.X_OK);
+  } catch {
+    throw new Error(
+      `guichet binary not found or not executable at ${GUICHET_BIN}: ` +
+        'run `cargo build` at the top of the repository, or set GUICHET_BIN',
+    );
+  }
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'guichet-e2e-'));
+  const child = spawn(
+    GUICHET_BIN,
+    ['demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
+    {
+      env: { ...process.env, RUST_LOG: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const server = { child, dataDir, url: null, output: '' };
+  // Keep draining both pipes for the whole run so the server never blocks
+  // on a full pipe, and keep what it said for error messages.
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    server.output += chunk;
+  });
+  const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
+
+  try {
+    server.url = await new Promise((resolve, reject) => {
+      const fail = (why) => {
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `guichet demo did not start (${why}). Command: ${GUICHET_BIN} demo ` +
+              `--listen 127.0.0.1:0 --data-dir ${dataDir}\n` +
+              `--- output so far ---\n${server.output || '(nothing)'}\n--- end of output ---`,
+          ),
+        );
+      };
+      const timer = setTimeout(
+        () => fail(`no "Guichet demo at" line within ${SERVER_START_TIMEOUT_MS / 1000} s`),
+        SERVER_START_TIMEOUT_MS,
+      );
+      lines.on('line', (line) => {
+        server.output += `${line}\n`;
+        const match = /^Guichet demo at (http:\/\/\S+\/) \(demo data loaded\)/.exec(line);
+        if (match && !server.url) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.once('error', (err) => fail(`could not spawn: ${err.message}`));
+      child.once('exit', (code, signal) =>
+        fail(`it exited with ${signal ? `signal ${signal}` : `code ${code}`}`),
+      );
+    });
+  } catch (err) {
+    await stopServer(server);
+    throw err;
+  }
+  return server;
+}
+
+/** Stops the server (SIGTERM, then SIGKILL) and removes its data directory. */
+async function stopServer(server) {
+  if (!server) return;
+  const { child } = server;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(killer);
+  }
+  await rm(server.dataDir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------
+// Browser helpers
+
+function pathOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+async function textOf(page, selector) {
+  const text = await page.locator(selector).textContent();
+  return (text ?? '').replace(/\s+/g, ' ').trim();
+}
+
+async function htmlLang(page) {
+  return page.locator('html').getAttribute('lang');
+}
+
+/** Clicks `locator` (which submits a form or follows a link) and waits for the next page's load. */
+async function clickAndLoad(page, locator) {
+  const loaded = page.waitForEvent('load');
+  await locator.click();
+  await loaded;
+}
+
+async function logIn(page, base, email) {
+  await page.goto(new URL('/login', base).href);
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(PASSWORD);
+  await clickAndLoad(page, page.locator('form[action="/login"] button[type=submit]'));
+  assert.equal(pathOf(page), '/', `after signing in as ${email} the browser should be on /`);
+}
+
+function formatViolations(label, url, violations) {
+  const lines = [`axe on ${label} (${url}): ${violations.length} violation(s)`];
+  for (const v of violations) {
+    lines.push(`  [${v.impact ?? 'n/a'}] ${v.id}: ${v.help} (${v.helpUrl})`);
+    for (const node of v.nodes) {
+      lines.push(`      target: ${node.target.join(' ')}`);
+      lines.push(`      html:   ${node.html.replace(/\s+/g, ' ').slice(0, 200)}`);
+      if (node.failureSummary) {
+        for (const s of node.failureSummary.split('\n')) lines.push(`        ${s.trim()}`);
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Runs axe-core on the current page. Every violation is printed; the serious
+ * and critical ones are added to `failures` (asserted empty at the end of the
+ * test, so that one run reports the problems of every page).
+ */
+async function checkA11y(page, label, failures) {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const results = await page.evaluate(
+    (tags) =>
+      // eslint-disable-next-line no-undef
+      axe.run(document, {
+        runOnly: { type: 'tag', values: tags },
+        resultTypes: ['violations'],
+      }),
+    AXE_TAGS,
+  );
+  const { violations } = results;
+  if (violations.length > 0) {
+    console.log(formatViolations(label, page.url(), violations));
+  }
+  for (const v of violations.filter((v) => FAILING_IMPACTS.has(v.impact))) {
+    failures.push(
+      `${label}: [${v.impact}] ${v.id} (${v.help}) on ${v.nodes
+        .map((n) => n.target.join(' '))
+        .join(', ')}`,
+    );
+  }
+}
+
+function assertNoA11yFailures(failures) {
+  if (failures.length > 0) {
+    assert.fail(
+      `axe-core found serious or critical accessibility violations ` +
+        `(details printed above):\n  ${failures.join('\n  ')}`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Setup
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  try {
+    accessSync(CHROMIUM_PATH, fsConstants.X_OK);
+  } catch {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`,
+    );
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await stopServer(server);
+});
+
+// Never leave a server behind if the runner is torn down abruptly.
+process.once('exit', () => {
+  if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+});
+
+async function newPage() {
+  const context = await browser.newContext({ bypassCSP: true, locale: 'en-US' });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+
+test('marie (French) signs in, reads her contact options, switches to English and signs out', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const failures = [];
+  const { context, page } = await newPage();
+  try {
+    // 1. The sign-in page.
+    await page.goto(new URL('/login', server.url).href);
+    assert.equal(await textOf(page, 'h1'), 'Sign in');
+    await checkA11y(page, 'login', failures);
+
+    // 2. Signing in lands on the home page, in her language: French.
+    await logIn(page, server.url, 'marie@lumiere.example');
+    assert.equal(await htmlLang(page), 'fr');
+    assert.equal(await textOf(page, 'h1'), 'Bonjour, Marie Curien');
+    await checkA11y(page, 'home (fr)', failures);
+
+    // 3. The contact page, through the navigation link, in French.
+    const contactLink = page.locator('header nav a[href="/contact"]');
+    assert.equal(await textOf(page, 'header nav a[href="/contact"]'), "Contacter l'assistance");
+    await clickAndLoad(page, contactLink);
+    assert.equal(pathOf(page), '/contact');
+    assert.equal(await htmlLang(page), 'fr');
+    assert.equal(await textOf(page, 'h1'), "Contacter l'assistance");
+    const mayOpen = page.locator('#may-open-case');
+    assert.equal(await mayOpen.getAttribute('data-reason'), 'active_user');
+    assert.equal(
+      await textOf(page, '#may-open-case h2'),
+      "Vous pouvez ouvrir une demande d'assistance",
+    );
+    assert.match(await textOf(page, 'section[aria-labelledby="phone-heading"]'), /01 70 73 16 40/);
+    assert.match(
+      await textOf(page, 'section[aria-labelledby="manager-heading"]'),
+      /Claire Fontaine/,
+    );
+    await checkA11y(page, 'contact (fr)', failures);
+
+    // 4. Switching to English reloads the same page in English.
+    const english = page.locator('form.language button[name=language][value=en]');
+    assert.equal(await textOf(page, 'form.language button[name=language][value=fr]'), 'Français');
+    assert.equal(await textOf(page, 'form.language button[name=language][value=en]'), 'English');
+    await clickAndLoad(page, english);
+    assert.equal(pathOf(page), '/contact');
+    assert.equal(await htmlLang(page), 'en');
+    assert.equal(await textOf(page, 'h1'), 'Contact support');
+    assert.equal(await textOf(page, '#may-open-case h2'), 'You may open a support case');
+    assert.equal(
+      await page.locator('form.language button[value=en]').getAttribute('aria-pressed'),
+      'true',
+    );
+    await checkA11y(page, 'contact (en)', failures);
+
+    // 5. Signing out goes back to the sign-in page.
+    const signOut = page.locator('form.logout button[type=submit]');
+    assert.equal(await textOf(page, 'form.logout button[type=submit]'), 'Sign out');
+    await clickAndLoad(page, signOut);
+    assert.equal(pathOf(page), '/login');
+    assert.equal(await textOf(page, 'h1'), 'Sign in');
+    assert.equal(await page.locator('form.logout').count(), 0, 'no sign-out form once signed out');
+    await checkA11y(page, 'login after sign-out', failures);
+  } finally {
+    await context.close();
+  }
+  assertNoA11yFailures(failures);
+});
+
+test('ulysse (not designated) may not open a case and is pointed to the designated contacts', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const failures = [];
+  const { context, page } = await newPage();
+  try {
+    await logIn(page, server.url, 'ulysse@acme.example');
+    assert.equal(await htmlLang(page), 'en');
+
+    await page.goto(new URL('/contact', server.url).href);
+    assert.equal(pathOf(page), '/contact');
+    assert.equal(await textOf(page, 'h1'), 'Contact support');
+    assert.equal(
+      await page.locator('#may-open-case').getAttribute('data-reason'),
+      'designated_contact_required',
+    );
+    assert.ok(await page.locator('#may-open-case').evaluate((el) => el.classList.contains('refused')));
+    assert.match(await textOf(page, '#may-open-case'), /dana@acme\.example/);
+    assert.equal(
+      await page.locator('#may-open-case a[href="mailto:dana@acme.example"]').count(),
+      1,
+    );
+    await checkA11y(page, 'contact (ulysse, refused)', failures);
+  } finally {
+    await context.close();
+  }
+  assertNoA11yFailures(failures);
+});
