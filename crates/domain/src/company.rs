@@ -99,7 +99,7 @@ pub struct SlaTier(String);
 impl SlaTier {
     pub fn parse(input: &str, known: &[String]) -> Result<Self, Invalid> {
         let tier = input.trim().to_ascii_lowercase();
-        if known.iter().any(|k| *k == tier) {
+        if known.contains(&tier) {
             Ok(Self(tier))
         } else {
             Err(Invalid::new(

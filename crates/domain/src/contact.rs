@@ -209,7 +209,11 @@ pub fn support_options(situation: Situation<'_>, policy: &SupportPolicy) -> Supp
         }],
     };
     let designated_contacts = if reason == Reason::DesignatedContactRequired {
-        designated_users.iter().filter(|person| person.id != user.id).cloned().collect()
+        designated_users
+            .iter()
+            .filter(|person| person.id != user.id)
+            .cloned()
+            .collect()
     } else {
         Vec::new()
     };
@@ -332,11 +336,16 @@ mod tests {
 
     #[test]
     fn r3_designation_is_configuration() {
-        let mut policy = SupportPolicy::default();
-        policy.designated_only = [CountryCode::parse("FR").unwrap()].into();
+        let policy = SupportPolicy {
+            designated_only: [CountryCode::parse("FR").unwrap()].into(),
+            ..SupportPolicy::default()
+        };
         let lumiere = company("lumiere", CompanyKind::Customer, "FR");
         let marie = user("marie", &lumiere, &[]);
-        assert_eq!(may_contact(&marie, &lumiere, &[], &policy), Reason::DesignatedContactRequired);
+        assert_eq!(
+            may_contact(&marie, &lumiere, &[], &policy),
+            Reason::DesignatedContactRequired
+        );
         let acme = company("acme", CompanyKind::Customer, "US");
         let ulysse = user("ulysse", &acme, &[]);
         assert_eq!(may_contact(&ulysse, &acme, &[], &policy), Reason::ActiveUser);
@@ -414,13 +423,20 @@ mod tests {
     fn vendor_staff_answer_cases_rather_than_open_them() {
         let vendor = company("vendor", CompanyKind::Vendor, "US");
         let analyst = user("analyst", &vendor, &[Role::SupportAnalyst]);
-        assert_eq!(may_contact(&analyst, &vendor, &[], &SupportPolicy::default()), Reason::VendorStaff);
+        assert_eq!(
+            may_contact(&analyst, &vendor, &[], &SupportPolicy::default()),
+            Reason::VendorStaff
+        );
     }
 
     #[test]
     fn r22_each_served_country_has_its_regions_phone() {
         let policy = SupportPolicy::default();
-        let phone = |code: &str| policy.region_of(&CountryCode::parse(code).unwrap()).map(|r| r.phone.as_str());
+        let phone = |code: &str| {
+            policy
+                .region_of(&CountryCode::parse(code).unwrap())
+                .map(|r| r.phone.as_str())
+        };
         assert_eq!(phone("US"), Some("(877) 704-3700"));
         assert_eq!(phone("GB"), Some("+44 (0)19 1479 5990"));
         assert_eq!(phone("AU"), Some("+61 1300 729 330"));

@@ -137,7 +137,18 @@ mod tests {
 
     #[test]
     fn malformed_addresses_are_refused() {
-        for bad in ["", "dana", "dana@", "@acme.example", "da na@acme.example", "dana@acme", "dana@-acme.example", "dana@acme..example", "a..b@acme.example", "<dana>@acme.example"] {
+        for bad in [
+            "",
+            "dana",
+            "dana@",
+            "@acme.example",
+            "da na@acme.example",
+            "dana@acme",
+            "dana@-acme.example",
+            "dana@acme..example",
+            "a..b@acme.example",
+            "<dana>@acme.example",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -62,11 +62,15 @@ pub fn bounded_text(input: &str, what: &str, max: usize) -> Result<String, Inval
 /// anything else names nothing and never reaches a query.
 pub fn opaque_id(input: &str, what: &str) -> Result<String, Invalid> {
     let id = input.trim();
-    let well_formed = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let well_formed =
+        !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if well_formed {
         Ok(id.to_owned())
     } else {
-        Err(Invalid::new(InvalidKind::Unknown, format!("there is no {what} `{}`", id.escape_debug())))
+        Err(Invalid::new(
+            InvalidKind::Unknown,
+            format!("there is no {what} `{}`", id.escape_debug()),
+        ))
     }
 }
 
@@ -76,19 +80,23 @@ mod tests {
 
     #[test]
     fn ids_are_plain_ascii() {
-        assert_eq!(opaque_id("01a224c51c9872af84a5a2a2d8f42e15", "company").unwrap(), "01a224c51c9872af84a5a2a2d8f42e15");
+        assert_eq!(
+            opaque_id("01a224c51c9872af84a5a2a2d8f42e15", "company").unwrap(),
+            "01a224c51c9872af84a5a2a2d8f42e15"
+        );
         for bad in ["", "x/../y", "a\u{0}b", "é", &"x".repeat(65)] {
-            assert_eq!(opaque_id(bad, "company").unwrap_err().kind, InvalidKind::Unknown, "{bad:?}");
+            assert_eq!(
+                opaque_id(bad, "company").unwrap_err().kind,
+                InvalidKind::Unknown,
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn bounded_text_trims_and_counts_characters() {
         assert_eq!(bounded_text("  Lumière ", "name", 7).unwrap(), "Lumière");
-        assert_eq!(
-            bounded_text("   ", "name", 7).unwrap_err().kind,
-            InvalidKind::Empty
-        );
+        assert_eq!(bounded_text("   ", "name", 7).unwrap_err().kind, InvalidKind::Empty);
         assert_eq!(
             bounded_text("Lumières", "name", 7).unwrap_err().kind,
             InvalidKind::TooLong

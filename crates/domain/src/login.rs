@@ -44,7 +44,11 @@ pub fn locked_until(failures: Option<&Failures>, now: Timestamp) -> Option<Times
 /// passed, and a lock when the count reaches the policy's limit.
 pub fn record_failure(previous: Option<Failures>, policy: ThrottlePolicy, now: Timestamp) -> Failures {
     let mut failures = match previous {
-        Some(f) if now.duration_since(f.window_started_at) < policy.window && f.locked_until.is_none_or(|u| u > now) => f,
+        Some(f)
+            if now.duration_since(f.window_started_at) < policy.window && f.locked_until.is_none_or(|u| u > now) =>
+        {
+            f
+        }
         _ => Failures {
             count: 0,
             window_started_at: now,

@@ -11,7 +11,9 @@ fn key(input: &str, what: &str) -> Result<String, Invalid> {
     }
     let well_formed = key.len() <= 40
         && key.starts_with(|c: char| c.is_ascii_lowercase())
-        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !well_formed {
         return Err(Invalid::new(
             InvalidKind::Format,

@@ -156,7 +156,10 @@ pub struct Loaded {
 impl Config {
     /// Reads `file` (if any), then overlays the `GUICHET_*` variables of
     /// `environment`.
-    pub fn load(file: Option<&Path>, environment: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Loaded> {
+    pub fn load(
+        file: Option<&Path>,
+        environment: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Loaded> {
         let mut table = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -166,11 +169,16 @@ impl Config {
         };
         let defaults = toml::Table::try_from(Config::default()).context("serializing the defaults")?;
         let mut ignored_variables = Vec::new();
-        let mut variables: Vec<(String, String)> =
-            environment.into_iter().filter(|(name, _)| name.starts_with(ENV_PREFIX)).collect();
+        let mut variables: Vec<(String, String)> = environment
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(ENV_PREFIX))
+            .collect();
         variables.sort();
         for (name, value) in variables {
-            let path: Vec<String> = name[ENV_PREFIX.len()..].split("__").map(str::to_ascii_lowercase).collect();
+            let path: Vec<String> = name[ENV_PREFIX.len()..]
+                .split("__")
+                .map(str::to_ascii_lowercase)
+                .collect();
             if !defaults.contains_key(&path[0]) {
                 ignored_variables.push(name);
                 continue;
@@ -219,9 +227,7 @@ impl Config {
     }
 
     pub fn support_policy(&self) -> anyhow::Result<SupportPolicy> {
-        let country = |code: &String, key: &str| {
-            CountryCode::parse(code).map_err(|e| anyhow::anyhow!("{key}: {e}"))
-        };
+        let country = |code: &String, key: &str| CountryCode::parse(code).map_err(|e| anyhow::anyhow!("{key}: {e}"));
         let designated_only = self
             .support
             .designated_only_countries
@@ -245,12 +251,20 @@ impl Config {
                 })
             })
             .collect::<anyhow::Result<_>>()?;
-        Ok(SupportPolicy { designated_only, regions })
+        Ok(SupportPolicy {
+            designated_only,
+            regions,
+        })
     }
 
     pub fn web_settings(&self) -> WebSettings {
         WebSettings {
-            sla_tiers: self.support.sla_tiers.iter().map(|t| t.trim().to_ascii_lowercase()).collect(),
+            sla_tiers: self
+                .support
+                .sla_tiers
+                .iter()
+                .map(|t| t.trim().to_ascii_lowercase())
+                .collect(),
             token_ttl: SignedDuration::from_hours(24 * i64::from(self.auth.token_ttl_days)),
             session_idle: SignedDuration::from_hours(i64::from(self.auth.session_idle_hours)),
             secure_cookies: self.http.secure_cookies,
@@ -277,8 +291,8 @@ fn lookup<'a>(table: &'a toml::Table, path: &[String]) -> Option<&'a toml::Value
 /// rest is read as TOML (`true`, `30`).
 fn env_value(name: &str, raw: &str, default: Option<&toml::Value>) -> anyhow::Result<toml::Value> {
     let as_toml = || -> anyhow::Result<toml::Value> {
-        let table: toml::Table =
-            toml::from_str(&format!("value = {raw}")).with_context(|| format!("{name}=`{raw}` is not a valid value"))?;
+        let table: toml::Table = toml::from_str(&format!("value = {raw}"))
+            .with_context(|| format!("{name}=`{raw}` is not a valid value"))?;
         Ok(table["value"].clone())
     };
     match default {
@@ -300,7 +314,9 @@ fn insert(table: &mut toml::Table, path: &[String], value: toml::Value) -> anyho
         table.insert(first.clone(), value);
         return Ok(());
     }
-    let entry = table.entry(first.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let entry = table
+        .entry(first.clone())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     match entry {
         toml::Value::Table(inner) => insert(inner, rest, value),
         _ => bail!("`{first}` is not a section"),
@@ -372,7 +388,10 @@ mod tests {
         .config;
         let policy = config.support_policy().unwrap();
         assert_eq!(policy.regions.len(), 1);
-        assert_eq!(policy.region_of(&CountryCode::parse("JP").unwrap()).unwrap().key, "japan");
+        assert_eq!(
+            policy.region_of(&CountryCode::parse("JP").unwrap()).unwrap().key,
+            "japan"
+        );
     }
 
     #[test]
@@ -402,7 +421,10 @@ mod tests {
             ..Config::default()
         };
         let url = config.database_url().unwrap();
-        assert!(url.starts_with("sqlite://") && url.ends_with("/data/guichet.db"), "{url}");
+        assert!(
+            url.starts_with("sqlite://") && url.ends_with("/data/guichet.db"),
+            "{url}"
+        );
         assert!(dir.path().join("data").is_dir());
     }
 }

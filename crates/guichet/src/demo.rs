@@ -20,7 +20,10 @@ pub const PASSWORD: &str = "guichet-demo";
 
 const MARKER: &str = "demo.foundation";
 
-const PRODUCTS: &[(&str, &str, &[(&str, &str)])] = &[
+/// A demo product: key, name, and its areas (key, name).
+type DemoProduct = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+const PRODUCTS: &[DemoProduct] = &[
     (
         "financials",
         "Financials",
@@ -32,7 +35,15 @@ const PRODUCTS: &[(&str, &str, &[(&str, &str)])] = &[
             ("reporting", "Reporting"),
         ],
     ),
-    ("time", "Intelligent Time", &[("timesheets", "Timesheets"), ("expenses", "Expenses"), ("approvals", "Approvals")]),
+    (
+        "time",
+        "Intelligent Time",
+        &[
+            ("timesheets", "Timesheets"),
+            ("expenses", "Expenses"),
+            ("approvals", "Approvals"),
+        ],
+    ),
 ];
 
 struct DemoCompany {
@@ -49,15 +60,100 @@ struct DemoCompany {
 const VENDOR: &str = "Guichet Support";
 
 const COMPANIES: &[DemoCompany] = &[
-    DemoCompany { name: VENDOR, kind: CompanyKind::Vendor, country: "US", time_zone: Some("America/Los_Angeles"), tier: "standard", domain: "support.example", implemented_by: None, contact: None },
-    DemoCompany { name: "Northwind Partners", kind: CompanyKind::Partner, country: "US", time_zone: None, tier: "standard", domain: "northwind.example", implemented_by: None, contact: Some(("Northwind Partners support desk", "support@northwind.example", "+1 (415) 555-0142")) },
-    DemoCompany { name: "Acme Outdoor Inc.", kind: CompanyKind::Customer, country: "US", time_zone: Some("America/Los_Angeles"), tier: "standard", domain: "acme.example", implemented_by: None, contact: None },
-    DemoCompany { name: "Bistro Lumière SARL", kind: CompanyKind::Customer, country: "FR", time_zone: None, tier: "premium", domain: "lumiere.example", implemented_by: None, contact: None },
-    DemoCompany { name: "Koala Freight Pty Ltd", kind: CompanyKind::Customer, country: "AU", time_zone: Some("Australia/Sydney"), tier: "standard", domain: "koala.example", implemented_by: None, contact: None },
-    DemoCompany { name: "Thistle Analytics Ltd", kind: CompanyKind::Customer, country: "GB", time_zone: None, tier: "standard", domain: "thistle.example", implemented_by: None, contact: None },
-    DemoCompany { name: "Springbok Mining (Pty) Ltd", kind: CompanyKind::Customer, country: "ZA", time_zone: None, tier: "standard", domain: "springbok.example", implemented_by: None, contact: None },
-    DemoCompany { name: "Brezel Maschinenbau GmbH", kind: CompanyKind::Customer, country: "DE", time_zone: None, tier: "premium", domain: "brezel.example", implemented_by: None, contact: None },
-    DemoCompany { name: "Redwood Dental LLC", kind: CompanyKind::Customer, country: "US", time_zone: Some("America/New_York"), tier: "standard", domain: "redwood.example", implemented_by: Some("Northwind Partners"), contact: None },
+    DemoCompany {
+        name: VENDOR,
+        kind: CompanyKind::Vendor,
+        country: "US",
+        time_zone: Some("America/Los_Angeles"),
+        tier: "standard",
+        domain: "support.example",
+        implemented_by: None,
+        contact: None,
+    },
+    DemoCompany {
+        name: "Northwind Partners",
+        kind: CompanyKind::Partner,
+        country: "US",
+        time_zone: None,
+        tier: "standard",
+        domain: "northwind.example",
+        implemented_by: None,
+        contact: Some((
+            "Northwind Partners support desk",
+            "support@northwind.example",
+            "+1 (415) 555-0142",
+        )),
+    },
+    DemoCompany {
+        name: "Acme Outdoor Inc.",
+        kind: CompanyKind::Customer,
+        country: "US",
+        time_zone: Some("America/Los_Angeles"),
+        tier: "standard",
+        domain: "acme.example",
+        implemented_by: None,
+        contact: None,
+    },
+    DemoCompany {
+        name: "Bistro Lumière SARL",
+        kind: CompanyKind::Customer,
+        country: "FR",
+        time_zone: None,
+        tier: "premium",
+        domain: "lumiere.example",
+        implemented_by: None,
+        contact: None,
+    },
+    DemoCompany {
+        name: "Koala Freight Pty Ltd",
+        kind: CompanyKind::Customer,
+        country: "AU",
+        time_zone: Some("Australia/Sydney"),
+        tier: "standard",
+        domain: "koala.example",
+        implemented_by: None,
+        contact: None,
+    },
+    DemoCompany {
+        name: "Thistle Analytics Ltd",
+        kind: CompanyKind::Customer,
+        country: "GB",
+        time_zone: None,
+        tier: "standard",
+        domain: "thistle.example",
+        implemented_by: None,
+        contact: None,
+    },
+    DemoCompany {
+        name: "Springbok Mining (Pty) Ltd",
+        kind: CompanyKind::Customer,
+        country: "ZA",
+        time_zone: None,
+        tier: "standard",
+        domain: "springbok.example",
+        implemented_by: None,
+        contact: None,
+    },
+    DemoCompany {
+        name: "Brezel Maschinenbau GmbH",
+        kind: CompanyKind::Customer,
+        country: "DE",
+        time_zone: None,
+        tier: "premium",
+        domain: "brezel.example",
+        implemented_by: None,
+        contact: None,
+    },
+    DemoCompany {
+        name: "Redwood Dental LLC",
+        kind: CompanyKind::Customer,
+        country: "US",
+        time_zone: Some("America/New_York"),
+        tier: "standard",
+        domain: "redwood.example",
+        implemented_by: Some("Northwind Partners"),
+        contact: None,
+    },
 ];
 
 /// A demo user: email, name, company, language, active, roles, skills.
@@ -73,33 +169,183 @@ pub struct DemoUser {
     pub about: &'static str,
 }
 
-const fn user(email: &'static str, name: &'static str, company: &'static str, roles: &'static [Role], about: &'static str) -> DemoUser {
-    DemoUser { email, name, company, language: Language::En, active: true, roles, skills: &[], about }
+const fn user(
+    email: &'static str,
+    name: &'static str,
+    company: &'static str,
+    roles: &'static [Role],
+    about: &'static str,
+) -> DemoUser {
+    DemoUser {
+        email,
+        name,
+        company,
+        language: Language::En,
+        active: true,
+        roles,
+        skills: &[],
+        about,
+    }
 }
 
 use Role::*;
 
 pub const USERS: &[DemoUser] = &[
-    user("admin@support.example", "Alex Martin", VENDOR, &[Administrator], "administrator"),
-    user("lead@support.example", "Léa Dubois", VENDOR, &[SupportManager], "support manager"),
-    DemoUser { skills: &["financials", "time"], ..user("analyst@support.example", "Noah Kim", VENDOR, &[SupportAnalyst], "analyst: financials, time") },
-    DemoUser { skills: &["financials"], ..user("analyst2@support.example", "Inès Moreau", VENDOR, &[SupportAnalyst], "analyst: financials") },
-    user("coach@support.example", "Priya Shah", VENDOR, &[SupportCoach], "support coach"),
-    user("pm@support.example", "Tom Becker", VENDOR, &[ProductManagement], "product management"),
-    user("eng@support.example", "Yuki Tanaka", VENDOR, &[Engineering], "engineering"),
-    user("am@support.example", "Claire Fontaine", VENDOR, &[AccountManager], "account manager of every demo company"),
-    user("dana@acme.example", "Dana Whitfield", "Acme Outdoor Inc.", &[DesignatedSupportUser, AuthorizedManager], "US, designated, authorized manager"),
-    user("ulysse@acme.example", "Ulysse Grant", "Acme Outdoor Inc.", &[], "US, not designated: may not open cases"),
-    DemoUser { active: false, ..user("oscar@acme.example", "Oscar Reyes", "Acme Outdoor Inc.", &[], "US, inactive") },
-    DemoUser { language: Language::Fr, ..user("chef@lumiere.example", "Auguste Lumière", "Bistro Lumière SARL", &[DesignatedSupportUser, AuthorizedManager], "FR, designated, authorized manager") },
-    DemoUser { language: Language::Fr, ..user("marie@lumiere.example", "Marie Curien", "Bistro Lumière SARL", &[], "FR, not designated: may open cases") },
-    user("bruce@koala.example", "Bruce Walker", "Koala Freight Pty Ltd", &[DesignatedSupportUser, AuthorizedManager], "AU, designated"),
-    user("fiona@thistle.example", "Fiona MacLeod", "Thistle Analytics Ltd", &[DesignatedSupportUser, AuthorizedManager], "GB, designated"),
-    user("thabo@springbok.example", "Thabo Nkosi", "Springbok Mining (Pty) Ltd", &[DesignatedSupportUser, AuthorizedManager], "ZA, designated"),
-    user("jonas@brezel.example", "Jonas Weber", "Brezel Maschinenbau GmbH", &[DesignatedSupportUser, AuthorizedManager], "DE, designated"),
-    user("pat@northwind.example", "Pat Morgan", "Northwind Partners", &[], "partner: opens cases for Redwood"),
-    user("rita@redwood.example", "Rita Alvarez", "Redwood Dental LLC", &[DesignatedSupportUser, AuthorizedManager], "US, designated, partner-implemented"),
-    user("sam@redwood.example", "Sam Okafor", "Redwood Dental LLC", &[], "US, not designated, partner-implemented"),
+    user(
+        "admin@support.example",
+        "Alex Martin",
+        VENDOR,
+        &[Administrator],
+        "administrator",
+    ),
+    user(
+        "lead@support.example",
+        "Léa Dubois",
+        VENDOR,
+        &[SupportManager],
+        "support manager",
+    ),
+    DemoUser {
+        skills: &["financials", "time"],
+        ..user(
+            "analyst@support.example",
+            "Noah Kim",
+            VENDOR,
+            &[SupportAnalyst],
+            "analyst: financials, time",
+        )
+    },
+    DemoUser {
+        skills: &["financials"],
+        ..user(
+            "analyst2@support.example",
+            "Inès Moreau",
+            VENDOR,
+            &[SupportAnalyst],
+            "analyst: financials",
+        )
+    },
+    user(
+        "coach@support.example",
+        "Priya Shah",
+        VENDOR,
+        &[SupportCoach],
+        "support coach",
+    ),
+    user(
+        "pm@support.example",
+        "Tom Becker",
+        VENDOR,
+        &[ProductManagement],
+        "product management",
+    ),
+    user(
+        "eng@support.example",
+        "Yuki Tanaka",
+        VENDOR,
+        &[Engineering],
+        "engineering",
+    ),
+    user(
+        "am@support.example",
+        "Claire Fontaine",
+        VENDOR,
+        &[AccountManager],
+        "account manager of every demo company",
+    ),
+    user(
+        "dana@acme.example",
+        "Dana Whitfield",
+        "Acme Outdoor Inc.",
+        &[DesignatedSupportUser, AuthorizedManager],
+        "US, designated, authorized manager",
+    ),
+    user(
+        "ulysse@acme.example",
+        "Ulysse Grant",
+        "Acme Outdoor Inc.",
+        &[],
+        "US, not designated: may not open cases",
+    ),
+    DemoUser {
+        active: false,
+        ..user(
+            "oscar@acme.example",
+            "Oscar Reyes",
+            "Acme Outdoor Inc.",
+            &[],
+            "US, inactive",
+        )
+    },
+    DemoUser {
+        language: Language::Fr,
+        ..user(
+            "chef@lumiere.example",
+            "Auguste Lumière",
+            "Bistro Lumière SARL",
+            &[DesignatedSupportUser, AuthorizedManager],
+            "FR, designated, authorized manager",
+        )
+    },
+    DemoUser {
+        language: Language::Fr,
+        ..user(
+            "marie@lumiere.example",
+            "Marie Curien",
+            "Bistro Lumière SARL",
+            &[],
+            "FR, not designated: may open cases",
+        )
+    },
+    user(
+        "bruce@koala.example",
+        "Bruce Walker",
+        "Koala Freight Pty Ltd",
+        &[DesignatedSupportUser, AuthorizedManager],
+        "AU, designated",
+    ),
+    user(
+        "fiona@thistle.example",
+        "Fiona MacLeod",
+        "Thistle Analytics Ltd",
+        &[DesignatedSupportUser, AuthorizedManager],
+        "GB, designated",
+    ),
+    user(
+        "thabo@springbok.example",
+        "Thabo Nkosi",
+        "Springbok Mining (Pty) Ltd",
+        &[DesignatedSupportUser, AuthorizedManager],
+        "ZA, designated",
+    ),
+    user(
+        "jonas@brezel.example",
+        "Jonas Weber",
+        "Brezel Maschinenbau GmbH",
+        &[DesignatedSupportUser, AuthorizedManager],
+        "DE, designated",
+    ),
+    user(
+        "pat@northwind.example",
+        "Pat Morgan",
+        "Northwind Partners",
+        &[],
+        "partner: opens cases for Redwood",
+    ),
+    user(
+        "rita@redwood.example",
+        "Rita Alvarez",
+        "Redwood Dental LLC",
+        &[DesignatedSupportUser, AuthorizedManager],
+        "US, designated, partner-implemented",
+    ),
+    user(
+        "sam@redwood.example",
+        "Sam Okafor",
+        "Redwood Dental LLC",
+        &[],
+        "US, not designated, partner-implemented",
+    ),
 ];
 
 /// Loads the demo data set unless this database already has it.
@@ -116,11 +362,25 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<bool> {
         }
         let areas = areas
             .iter()
-            .map(|(area, name)| Ok(ProductArea { key: AreaKey::parse(area)?, name: (*name).to_owned() }))
+            .map(|(area, name)| {
+                Ok(ProductArea {
+                    key: AreaKey::parse(area)?,
+                    name: (*name).to_owned(),
+                })
+            })
             .collect::<Result<_, guichet_domain::Invalid>>()?;
-        store.create_product(&Product { key, name: (*name).to_owned(), areas }).await?;
+        store
+            .create_product(&Product {
+                key,
+                name: (*name).to_owned(),
+                areas,
+            })
+            .await?;
     }
-    let product_keys: Vec<ProductKey> = PRODUCTS.iter().map(|(key, _, _)| ProductKey::parse(key)).collect::<Result<_, _>>()?;
+    let product_keys: Vec<ProductKey> = PRODUCTS
+        .iter()
+        .map(|(key, _, _)| ProductKey::parse(key))
+        .collect::<Result<_, _>>()?;
 
     for demo in COMPANIES {
         if store.company_by_name(demo.name).await?.is_some() {
@@ -146,7 +406,11 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<bool> {
                 None => country.default_time_zone(),
             },
             country,
-            products: if demo.kind == CompanyKind::Customer { product_keys.clone() } else { Vec::new() },
+            products: if demo.kind == CompanyKind::Customer {
+                product_keys.clone()
+            } else {
+                Vec::new()
+            },
             sla_tier: SlaTier::from_stored(demo.tier.to_owned()),
             email_domains: vec![EmailDomain::parse(demo.domain)?],
             account_manager: None,
@@ -171,7 +435,10 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<bool> {
         if store.user_by_email(&email).await?.is_some() {
             continue;
         }
-        let company = store.company_by_name(demo.company).await?.with_context(|| format!("demo company {}", demo.company))?;
+        let company = store
+            .company_by_name(demo.company)
+            .await?
+            .with_context(|| format!("demo company {}", demo.company))?;
         let user = User {
             id: UserId(guichet_store::new_id()),
             company_id: company.id,

@@ -42,7 +42,9 @@ impl Server {
     /// and serves until `shutdown` is called.
     pub async fn start(config: &Config, store: Store, clock: Clock) -> anyhow::Result<Self> {
         let address = config.listen_address()?;
-        let listener = TcpListener::bind(address).await.with_context(|| format!("binding {address}"))?;
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("binding {address}"))?;
         let address = listener.local_addr()?;
         let state = AppState::new(store.clone(), config.support_policy()?, config.web_settings(), clock);
         let app = guichet_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -126,7 +128,12 @@ async fn shutdown_signal() {
 /// Logs as text or JSON lines, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }

@@ -121,9 +121,19 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo { overrides } => {
             let config = load(cli.config.as_ref(), &overrides, true)?;
             let store = guichet::open_store(&config).await?;
-            let loaded = guichet::demo::seed(&store, jiff::Timestamp::now()).await.context("loading the demo data")?;
+            let loaded = guichet::demo::seed(&store, jiff::Timestamp::now())
+                .await
+                .context("loading the demo data")?;
             let server = Server::start(&config, store, Clock::system()).await?;
-            println!("Guichet demo at {}/ ({})", server.url(), if loaded { "demo data loaded" } else { "existing demo data kept" });
+            println!(
+                "Guichet demo at {}/ ({})",
+                server.url(),
+                if loaded {
+                    "demo data loaded"
+                } else {
+                    "existing demo data kept"
+                }
+            );
             println!("Data directory: {}", config.data_dir.display());
             print!("{}", guichet::demo::logins());
             server.run_until_signalled().await
@@ -136,7 +146,14 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin {
-            command: AdminCommand::Bootstrap { vendor, country, email, name, overrides },
+            command:
+                AdminCommand::Bootstrap {
+                    vendor,
+                    country,
+                    email,
+                    name,
+                    overrides,
+                },
         } => {
             let config = load(cli.config.as_ref(), &overrides, false)?;
             let password = match std::env::var("GUICHET_ADMIN_PASSWORD") {
@@ -144,12 +161,21 @@ async fn main() -> anyhow::Result<()> {
                 Err(_) => {
                     eprintln!("Password for {email}:");
                     let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .context("reading the password")?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
             let store = guichet::open_store(&config).await?;
-            let request = guichet::admin::Bootstrap { vendor_name: vendor, country, email: email.clone(), display_name: name, password };
+            let request = guichet::admin::Bootstrap {
+                vendor_name: vendor,
+                country,
+                email: email.clone(),
+                display_name: name,
+                password,
+            };
             let id = guichet::admin::bootstrap(&store, request, &config.support.sla_tiers[0]).await?;
             store.close().await;
             println!("administrator {email} created ({id})");

@@ -56,16 +56,25 @@ struct CompanyRow {
 impl CompanyRow {
     fn into_company(self, products: &[(String, String)], domains: &[(String, String)]) -> Result<Company> {
         let of_this = |rows: &[(String, String)]| -> Vec<String> {
-            rows.iter().filter(|(company, _)| *company == self.id).map(|(_, value)| value.clone()).collect()
+            rows.iter()
+                .filter(|(company, _)| *company == self.id)
+                .map(|(_, value)| value.clone())
+                .collect()
         };
         Ok(Company {
             kind: CompanyKind::parse(&self.kind)?,
             name: CompanyName::parse(&self.name)?,
             country: CountryCode::parse(&self.country)?,
             time_zone: TimeZoneName::parse(&self.time_zone)?,
-            products: of_this(products).iter().map(|p| ProductKey::parse(p)).collect::<Result<_, _>>()?,
+            products: of_this(products)
+                .iter()
+                .map(|p| ProductKey::parse(p))
+                .collect::<Result<_, _>>()?,
             sla_tier: SlaTier::from_stored(self.sla_tier),
-            email_domains: of_this(domains).iter().map(|d| EmailDomain::parse(d)).collect::<Result<_, _>>()?,
+            email_domains: of_this(domains)
+                .iter()
+                .map(|d| EmailDomain::parse(d))
+                .collect::<Result<_, _>>()?,
             account_manager: self.account_manager_id.map(UserId),
             implemented_by: self.implemented_by.map(CompanyId),
             contact: CompanyContact {
@@ -227,7 +236,9 @@ impl Store {
         .bind(id)
         .fetch_all(c)
         .await)?;
-        rows.into_iter().map(|row| row.into_company(&products, &domains)).collect()
+        rows.into_iter()
+            .map(|row| row.into_company(&products, &domains))
+            .collect()
     }
 
     /// The customers a partner implemented (R4), by name.
@@ -238,6 +249,12 @@ impl Store {
         .bind(&partner.0)
         .fetch_all(c)
         .await)?;
-        Ok(rows.into_iter().map(|(id, name)| CompanyRef { id: CompanyId(id), name }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| CompanyRef {
+                id: CompanyId(id),
+                name,
+            })
+            .collect())
     }
 }

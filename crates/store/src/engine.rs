@@ -21,7 +21,10 @@ pub enum Engine {
 pub(crate) enum Db {
     /// Writes go through one connection; reads through several (WAL lets
     /// them run beside the writer).
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -134,7 +137,10 @@ impl Store {
 
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
-        read!(self, |c| sqlx::query("SELECT 1").execute(c).await.map(|done| done.rows_affected()))?;
+        read!(self, |c| sqlx::query("SELECT 1")
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
@@ -203,8 +209,14 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_logs() {
-        assert_eq!(redact("postgres://guichet:s3cret@db:5432/guichet"), "postgres://guichet:***@db:5432/guichet");
-        assert_eq!(redact("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+        assert_eq!(
+            redact("postgres://guichet:s3cret@db:5432/guichet"),
+            "postgres://guichet:***@db:5432/guichet"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
         assert_eq!(redact("sqlite:///tmp/a.db"), "sqlite:///tmp/a.db");
     }
 }

@@ -36,10 +36,11 @@ impl Store {
 
     /// Every product with its areas, in catalogue order.
     pub async fn products(&self) -> Result<Vec<Product>> {
-        let products: Vec<(String, String)> =
-            read!(self, |c| sqlx::query_as("SELECT key, name FROM products ORDER BY sort_order, key")
-                .fetch_all(c)
-                .await)?;
+        let products: Vec<(String, String)> = read!(self, |c| sqlx::query_as(
+            "SELECT key, name FROM products ORDER BY sort_order, key"
+        )
+        .fetch_all(c)
+        .await)?;
         let areas: Vec<(String, String, String)> = read!(self, |c| sqlx::query_as(
             "SELECT product_key, key, name FROM product_areas ORDER BY product_key, sort_order, key"
         )

@@ -23,7 +23,8 @@ impl Store {
         .bind(&session.data)
         .bind(micros(session.expires_at))
         .execute(c)
-        .await.map(|done| done.rows_affected()))?;
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(done == 1)
     }
 
@@ -36,7 +37,8 @@ impl Store {
         .bind(&session.data)
         .bind(micros(session.expires_at))
         .execute(c)
-        .await.map(|done| done.rows_affected()))?;
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
@@ -60,7 +62,11 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<()> {
-        write!(self, |c| sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(c).await.map(|done| done.rows_affected()))?;
+        write!(self, |c| sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
@@ -69,7 +75,8 @@ impl Store {
         let done = write!(self, |c| sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(micros(now))
             .execute(c)
-            .await.map(|done| done.rows_affected()))?;
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(done)
     }
 }

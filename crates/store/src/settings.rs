@@ -5,10 +5,12 @@ use crate::{Result, Store};
 
 impl Store {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(read!(self, |c| sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_optional(c)
-            .await)?)
+        Ok(read!(self, |c| sqlx::query_scalar(
+            "SELECT value FROM settings WHERE key = $1"
+        )
+        .bind(key)
+        .fetch_optional(c)
+        .await)?)
     }
 
     pub async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -18,7 +20,8 @@ impl Store {
         .bind(key)
         .bind(value)
         .execute(c)
-        .await.map(|done| done.rows_affected()))?;
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(())
     }
 }

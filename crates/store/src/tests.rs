@@ -78,10 +78,16 @@ async fn both_engines_have_the_same_tables_and_columns() {
 #[tokio::test]
 async fn r1_companies_keep_their_products_domains_and_partner() {
     on_each_engine(|store| async move {
-        store.create_product(&product("financials", &["general_ledger", "reporting"])).await.unwrap();
+        store
+            .create_product(&product("financials", &["general_ledger", "reporting"]))
+            .await
+            .unwrap();
         store.create_product(&product("time", &["timesheets"])).await.unwrap();
         let products = store.products().await.unwrap();
-        assert_eq!(products.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(), ["financials", "time"]);
+        assert_eq!(
+            products.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(),
+            ["financials", "time"]
+        );
         assert_eq!(products[0].areas[1].key.as_str(), "reporting");
         assert!(matches!(
             store.create_product(&product("time", &[])).await,
@@ -93,7 +99,9 @@ async fn r1_companies_keep_their_products_domains_and_partner() {
         let mut customer = company("Redwood Dental LLC", CompanyKind::Customer, "redwood.example");
         customer.implemented_by = Some(partner.id.clone());
         customer.products.push(ProductKey::parse("time").unwrap());
-        customer.email_domains.push(EmailDomain::parse("redwood-dental.example").unwrap());
+        customer
+            .email_domains
+            .push(EmailDomain::parse("redwood-dental.example").unwrap());
         customer.email_domains.sort(); // read back sorted
         customer.contact.email = Some(EmailAddress::parse("help@redwood.example").unwrap());
         store.create_company(&customer, now()).await.unwrap();
@@ -102,15 +110,31 @@ async fn r1_companies_keep_their_products_domains_and_partner() {
 
         let stored = store.company(&customer.id).await.unwrap().unwrap();
         assert_eq!(stored, customer);
-        assert_eq!(store.company_by_name("Redwood Dental LLC").await.unwrap(), Some(customer.clone()));
+        assert_eq!(
+            store.company_by_name("Redwood Dental LLC").await.unwrap(),
+            Some(customer.clone())
+        );
 
-        let names = |companies: Vec<Company>| companies.into_iter().map(|c| c.name.as_str().to_owned()).collect::<Vec<_>>();
+        let names = |companies: Vec<Company>| {
+            companies
+                .into_iter()
+                .map(|c| c.name.as_str().to_owned())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names(store.companies(&CompanyScope::All).await.unwrap()).len(), 3);
         assert_eq!(
-            names(store.companies(&CompanyScope::PartnerOf(partner.id.clone())).await.unwrap()),
+            names(
+                store
+                    .companies(&CompanyScope::PartnerOf(partner.id.clone()))
+                    .await
+                    .unwrap()
+            ),
             ["Northwind Partners", "Redwood Dental LLC"]
         );
-        assert_eq!(names(store.companies(&CompanyScope::Only(other.id.clone())).await.unwrap()), ["Acme Outdoor Inc."]);
+        assert_eq!(
+            names(store.companies(&CompanyScope::Only(other.id.clone())).await.unwrap()),
+            ["Acme Outdoor Inc."]
+        );
         let implemented = store.implemented_by(&partner.id).await.unwrap();
         assert_eq!(implemented.len(), 1);
         assert_eq!(implemented[0].id, customer.id);
@@ -118,12 +142,18 @@ async fn r1_companies_keep_their_products_domains_and_partner() {
         // A verified domain belongs to one company; nothing half-written stays.
         let mut thief = company("Thief Ltd", CompanyKind::Customer, "thief.example");
         thief.email_domains.push(EmailDomain::parse("acme.example").unwrap());
-        assert!(matches!(store.create_company(&thief, now()).await, Err(StoreError::Conflict("email_domain"))));
+        assert!(matches!(
+            store.create_company(&thief, now()).await,
+            Err(StoreError::Conflict("email_domain"))
+        ));
         assert_eq!(store.company(&thief.id).await.unwrap(), None);
 
         let mut unknown_product = company("Nowhere SA", CompanyKind::Customer, "nowhere.example");
         unknown_product.products = vec![ProductKey::parse("payroll").unwrap()];
-        assert!(matches!(store.create_company(&unknown_product, now()).await, Err(StoreError::Dangling("product"))));
+        assert!(matches!(
+            store.create_company(&unknown_product, now()).await,
+            Err(StoreError::Dangling("product"))
+        ));
         assert_eq!(store.company(&unknown_product.id).await.unwrap(), None);
 
         let mut renamed = customer.clone();
@@ -133,7 +163,12 @@ async fn r1_companies_keep_their_products_domains_and_partner() {
         store.update_company(&renamed, now()).await.unwrap();
         assert_eq!(store.company(&customer.id).await.unwrap(), Some(renamed));
         assert!(matches!(
-            store.create_company(&company("Acme Outdoor Inc.", CompanyKind::Customer, "acme2.example"), now()).await,
+            store
+                .create_company(
+                    &company("Acme Outdoor Inc.", CompanyKind::Customer, "acme2.example"),
+                    now()
+                )
+                .await,
             Err(StoreError::Conflict("name"))
         ));
     })
@@ -143,16 +178,26 @@ async fn r1_companies_keep_their_products_domains_and_partner() {
 #[tokio::test]
 async fn r2_users_keep_roles_skills_and_language() {
     on_each_engine(|store| async move {
-        store.create_product(&product("financials", &["general_ledger"])).await.unwrap();
+        store
+            .create_product(&product("financials", &["general_ledger"]))
+            .await
+            .unwrap();
         let acme = company("Acme Outdoor Inc.", CompanyKind::Customer, "acme.example");
         store.create_company(&acme, now()).await.unwrap();
         let vendor = company("Support", CompanyKind::Vendor, "support.example");
         store.create_company(&vendor, now()).await.unwrap();
 
-        let dana = user(&acme, "dana@acme.example", &[Role::DesignatedSupportUser, Role::AuthorizedManager]);
+        let dana = user(
+            &acme,
+            "dana@acme.example",
+            &[Role::DesignatedSupportUser, Role::AuthorizedManager],
+        );
         let ulysse = user(&acme, "ulysse@acme.example", &[]);
         let mut analyst = user(&vendor, "analyst@support.example", &[Role::SupportAnalyst]);
-        analyst.skills = vec![Skill::parse("financials").unwrap(), Skill::parse("financials.general_ledger").unwrap()];
+        analyst.skills = vec![
+            Skill::parse("financials").unwrap(),
+            Skill::parse("financials.general_ledger").unwrap(),
+        ];
         store.create_user(&dana, Some("$argon2id$hash"), now()).await.unwrap();
         store.create_user(&ulysse, None, now()).await.unwrap();
         store.create_user(&analyst, None, now()).await.unwrap();
@@ -160,17 +205,32 @@ async fn r2_users_keep_roles_skills_and_language() {
         assert_eq!(store.user(&dana.id).await.unwrap(), Some(dana.clone()));
         assert_eq!(store.user(&analyst.id).await.unwrap(), Some(analyst.clone()));
         assert_eq!(store.user_by_email(&ulysse.email).await.unwrap(), Some(ulysse.clone()));
-        assert_eq!(store.users_of(&acme.id).await.unwrap(), vec![dana.clone(), ulysse.clone()]);
         assert_eq!(
-            store.users_with_role(&acme.id, Role::DesignatedSupportUser).await.unwrap(),
+            store.users_of(&acme.id).await.unwrap(),
+            vec![dana.clone(), ulysse.clone()]
+        );
+        assert_eq!(
+            store
+                .users_with_role(&acme.id, Role::DesignatedSupportUser)
+                .await
+                .unwrap(),
             vec![dana.clone()]
         );
         let credentials = store.credentials(&dana.email).await.unwrap().unwrap();
         assert_eq!(credentials.password_hash.as_deref(), Some("$argon2id$hash"));
-        assert!(store.credentials(&EmailAddress::parse("nobody@acme.example").unwrap()).await.unwrap().is_none());
+        assert!(
+            store
+                .credentials(&EmailAddress::parse("nobody@acme.example").unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         let duplicate = user(&acme, "DANA@acme.example", &[]);
-        assert!(matches!(store.create_user(&duplicate, None, now()).await, Err(StoreError::Conflict("email"))));
+        assert!(matches!(
+            store.create_user(&duplicate, None, now()).await,
+            Err(StoreError::Conflict("email"))
+        ));
 
         let mut changed = ulysse.clone();
         changed.roles = vec![Role::DesignatedSupportUser];
@@ -180,9 +240,18 @@ async fn r2_users_keep_roles_skills_and_language() {
         assert_eq!(store.user(&ulysse.id).await.unwrap(), Some(changed));
         store.set_language(&ulysse.id, Language::En, now()).await.unwrap();
         assert_eq!(store.user(&ulysse.id).await.unwrap().unwrap().language, Language::En);
-        store.set_password_hash(&ulysse.id, "$argon2id$new", now()).await.unwrap();
+        store
+            .set_password_hash(&ulysse.id, "$argon2id$new", now())
+            .await
+            .unwrap();
         assert_eq!(
-            store.credentials(&ulysse.email).await.unwrap().unwrap().password_hash.as_deref(),
+            store
+                .credentials(&ulysse.email)
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash
+                .as_deref(),
             Some("$argon2id$new")
         );
     })
@@ -215,9 +284,19 @@ async fn tokens_expire_and_revoke() {
 
         let live = store.live_token("hash-1", now()).await.unwrap().unwrap();
         assert_eq!(live.id, first.id);
-        let again = store.live_token("hash-1", now() + SignedDuration::from_mins(1)).await.unwrap().unwrap();
+        let again = store
+            .live_token("hash-1", now() + SignedDuration::from_mins(1))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(again.last_used_at, Some(now()), "recorded once, not on every request");
-        assert!(store.live_token("hash-2", now() + SignedDuration::from_hours(2)).await.unwrap().is_none());
+        assert!(
+            store
+                .live_token("hash-2", now() + SignedDuration::from_hours(2))
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(store.live_token("nope", now()).await.unwrap().is_none());
         assert_eq!(store.tokens_of(&dana.id, now()).await.unwrap().len(), 2);
 
@@ -250,8 +329,20 @@ async fn sessions_throttles_and_settings_persist() {
         };
         store.save_session(&renewed).await.unwrap();
         assert_eq!(store.load_session("s1", now()).await.unwrap(), Some(renewed));
-        assert_eq!(store.load_session("s1", now() + SignedDuration::from_hours(3)).await.unwrap(), None);
-        assert_eq!(store.delete_expired_sessions(now() + SignedDuration::from_hours(3)).await.unwrap(), 1);
+        assert_eq!(
+            store
+                .load_session("s1", now() + SignedDuration::from_hours(3))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .delete_expired_sessions(now() + SignedDuration::from_hours(3))
+                .await
+                .unwrap(),
+            1
+        );
         assert!(store.insert_session(&session).await.unwrap());
         store.delete_session("s1").await.unwrap();
         assert_eq!(store.load_session("s1", now()).await.unwrap(), None);
@@ -274,7 +365,9 @@ async fn sessions_throttles_and_settings_persist() {
 
 #[tokio::test]
 async fn unsupported_urls_are_refused_without_their_password() {
-    let error = crate::Store::connect("mysql://root:hunter2@localhost/x").await.unwrap_err();
+    let error = crate::Store::connect("mysql://root:hunter2@localhost/x")
+        .await
+        .unwrap_err();
     let message = error.to_string();
     assert!(message.contains("unsupported database URL"), "{message}");
     assert!(!message.contains("hunter2"), "{message}");

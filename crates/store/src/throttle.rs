@@ -33,12 +33,17 @@ impl Store {
         .bind(micros(failures.window_started_at))
         .bind(failures.locked_until.map(micros))
         .execute(c)
-        .await.map(|done| done.rows_affected()))?;
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        write!(self, |c| sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(c).await.map(|done| done.rows_affected()))?;
+        write!(self, |c| sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 }

@@ -64,7 +64,8 @@ impl Store {
         .bind(micros(token.created_at))
         .bind(micros(token.expires_at))
         .execute(c)
-        .await.map(|done| done.rows_affected()))?;
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
@@ -85,11 +86,14 @@ impl Store {
             .last_used_at
             .is_none_or(|at| micros(now) - micros(at) > LAST_USED_RESOLUTION_MICROS);
         if stale {
-            write!(self, |c| sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
-                .bind(&token.id.0)
-                .bind(micros(now))
-                .execute(c)
-                .await.map(|done| done.rows_affected()))?;
+            write!(self, |c| sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1"
+            )
+            .bind(&token.id.0)
+            .bind(micros(now))
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected()))?;
         }
         Ok(Some(token))
     }
@@ -116,7 +120,8 @@ impl Store {
         .bind(&user.0)
         .bind(micros(now))
         .execute(c)
-        .await.map(|done| done.rows_affected()))?;
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(done == 1)
     }
 
@@ -128,7 +133,8 @@ impl Store {
         .bind(&user.0)
         .bind(micros(now))
         .execute(c)
-        .await.map(|done| done.rows_affected()))?;
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(done)
     }
 }

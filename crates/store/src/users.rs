@@ -22,9 +22,15 @@ struct UserRow {
 impl UserRow {
     fn into_user(self, roles: &[(String, String)], skills: &[(String, String)]) -> Result<User> {
         let of_this = |rows: &[(String, String)]| -> Vec<String> {
-            rows.iter().filter(|(user, _)| *user == self.id).map(|(_, value)| value.clone()).collect()
+            rows.iter()
+                .filter(|(user, _)| *user == self.id)
+                .map(|(_, value)| value.clone())
+                .collect()
         };
-        let mut roles: Vec<Role> = of_this(roles).iter().map(|r| Role::parse(r)).collect::<Result<_, _>>()?;
+        let mut roles: Vec<Role> = of_this(roles)
+            .iter()
+            .map(|r| Role::parse(r))
+            .collect::<Result<_, _>>()?;
         roles.sort();
         Ok(User {
             company_id: CompanyId(self.company_id),
@@ -33,7 +39,10 @@ impl UserRow {
             language: Language::parse(&self.language)?,
             active: self.active,
             roles,
-            skills: of_this(skills).iter().map(|s| Skill::parse(s)).collect::<Result<_, _>>()?,
+            skills: of_this(skills)
+                .iter()
+                .map(|s| Skill::parse(s))
+                .collect::<Result<_, _>>()?,
             id: UserId(self.id),
         })
     }
@@ -117,14 +126,16 @@ impl Store {
     /// (not the email, company or password).
     pub async fn update_user(&self, user: &User, now: Timestamp) -> Result<()> {
         transaction!(self, |tx| {
-            sqlx::query("UPDATE users SET display_name = $2, language = $3, active = $4, updated_at = $5 WHERE id = $1")
-                .bind(&user.id.0)
-                .bind(user.display_name.as_str())
-                .bind(user.language.code())
-                .bind(user.active)
-                .bind(micros(now))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE users SET display_name = $2, language = $3, active = $4, updated_at = $5 WHERE id = $1",
+            )
+            .bind(&user.id.0)
+            .bind(user.display_name.as_str())
+            .bind(user.language.code())
+            .bind(user.active)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
                 .bind(&user.id.0)
                 .execute(&mut *tx)
@@ -152,22 +163,28 @@ impl Store {
     }
 
     pub async fn set_language(&self, user: &UserId, language: Language, now: Timestamp) -> Result<()> {
-        write!(self, |c| sqlx::query("UPDATE users SET language = $2, updated_at = $3 WHERE id = $1")
-            .bind(&user.0)
-            .bind(language.code())
-            .bind(micros(now))
-            .execute(c)
-            .await.map(|done| done.rows_affected()))?;
+        write!(self, |c| sqlx::query(
+            "UPDATE users SET language = $2, updated_at = $3 WHERE id = $1"
+        )
+        .bind(&user.0)
+        .bind(language.code())
+        .bind(micros(now))
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
     pub async fn set_password_hash(&self, user: &UserId, hash: &str, now: Timestamp) -> Result<()> {
-        write!(self, |c| sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-            .bind(&user.0)
-            .bind(hash)
-            .bind(micros(now))
-            .execute(c)
-            .await.map(|done| done.rows_affected()))?;
+        write!(self, |c| sqlx::query(
+            "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1"
+        )
+        .bind(&user.0)
+        .bind(hash)
+        .bind(micros(now))
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
         Ok(())
     }
 

@@ -120,9 +120,11 @@ impl From<SignInError> for ApiError {
     fn from(error: SignInError) -> Self {
         use axum::http::StatusCode;
         match error {
-            SignInError::InvalidCredentials => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "The email or the password is wrong.")
-            }
+            SignInError::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "The email or the password is wrong.",
+            ),
             SignInError::AccountLocked(until) => ApiError {
                 retry_at: Some(until),
                 ..ApiError::new(
@@ -175,7 +177,11 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, address: IpA
         return Ok(user);
     }
     metrics::counter!("guichet_login_failures_total").increment(1);
-    let failures = login::record_failure(state.store.login_failures(&address_key).await?, ThrottlePolicy::ADDRESS, now);
+    let failures = login::record_failure(
+        state.store.login_failures(&address_key).await?,
+        ThrottlePolicy::ADDRESS,
+        now,
+    );
     state.store.put_login_failures(&address_key, &failures).await?;
     if let Some(key) = &account_key {
         let failures = login::record_failure(state.store.login_failures(key).await?, ThrottlePolicy::ACCOUNT, now);

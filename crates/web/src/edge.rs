@@ -47,7 +47,9 @@ pub fn metrics_handle() -> PrometheusHandle {
 }
 
 pub(crate) fn operations_router(with_metrics: bool) -> Router<AppState> {
-    let router = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz));
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz));
     if with_metrics {
         router.route("/metrics", get(prometheus))
     } else {
@@ -84,13 +86,22 @@ pub(crate) fn wrap(routes: Router, state: &AppState) -> Router {
     let secure = state.settings.secure_cookies;
     routes
         .layer(CsrfLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.settings.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.settings.request_timeout,
+        ))
         .layer(middleware::from_fn(problems_for_api))
-        .layer(middleware::from_fn(move |request, next| security_headers(secure, request, next)))
+        .layer(middleware::from_fn(move |request, next| {
+            security_headers(secure, request, next)
+        }))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-            let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            let id = request
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
             tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -111,7 +122,10 @@ async fn security_headers(secure: bool, request: Request, next: Next) -> Respons
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::X_FRAME_OPTIONS, "DENY");
     set(header::REFERRER_POLICY, "same-origin");
-    set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
+    set(
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=()",
+    );
     set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     // Pages and API answers are personal; static files set their own.
     set(header::CACHE_CONTROL, "no-store");

@@ -72,10 +72,18 @@ impl ApiError {
     /// A field of the request that does not parse: 422 with a code that
     /// names it (`invalid_email`, `unknown_product`).
     pub fn invalid(field: &str, invalid: Invalid) -> Self {
-        let prefix = if invalid.kind == InvalidKind::Unknown { "unknown" } else { "invalid" };
+        let prefix = if invalid.kind == InvalidKind::Unknown {
+            "unknown"
+        } else {
+            "invalid"
+        };
         Self {
             field: Some(field.to_owned()),
-            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{prefix}_{field}"), invalid.message)
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{prefix}_{field}"),
+                invalid.message,
+            )
         }
     }
 
@@ -105,7 +113,11 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict(what) => {
-                let mut error = Self::new(StatusCode::CONFLICT, format!("{what}_taken"), format!("That {} is already taken.", what.replace('_', " ")));
+                let mut error = Self::new(
+                    StatusCode::CONFLICT,
+                    format!("{what}_taken"),
+                    format!("That {} is already taken.", what.replace('_', " ")),
+                );
                 error.field = Some(what.to_owned());
                 error
             }
@@ -128,7 +140,10 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

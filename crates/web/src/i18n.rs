@@ -131,7 +131,13 @@ mod tests {
 
     #[test]
     fn messages_take_arguments_in_each_language() {
-        assert_eq!(Tr::new(Language::En).t1("home-greeting", "name", "Marie"), "Hello, Marie");
-        assert_eq!(Tr::new(Language::Fr).t1("home-greeting", "name", "Marie"), "Bonjour, Marie");
+        assert_eq!(
+            Tr::new(Language::En).t1("home-greeting", "name", "Marie"),
+            "Hello, Marie"
+        );
+        assert_eq!(
+            Tr::new(Language::Fr).t1("home-greeting", "name", "Marie"),
+            "Bonjour, Marie"
+        );
     }
 }

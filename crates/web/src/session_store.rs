@@ -21,7 +21,9 @@ pub(crate) fn layer(state: &AppState) -> SessionManagerLayer<DatabaseSessions> {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(Duration::seconds(state.settings.session_idle.as_secs())))
+        .with_expiry(Expiry::OnInactivity(Duration::seconds(
+            state.settings.session_idle.as_secs(),
+        )))
 }
 
 #[derive(Debug, Clone)]
@@ -55,7 +57,12 @@ impl SessionStore for DatabaseSessions {
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let Some(session) = self.0.load_session(&id.to_string(), Timestamp::now()).await.map_err(backend)? else {
+        let Some(session) = self
+            .0
+            .load_session(&id.to_string(), Timestamp::now())
+            .await
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
         Ok(Some(Record {

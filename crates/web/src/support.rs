@@ -1,8 +1,8 @@
 //! Gathers what the contact rule needs (R3, R4, R5, R22) and asks the
 //! domain; the API and the portal both show its answer.
 
-use guichet_domain::contact::{self, Person, Situation, SupportOptions};
 use guichet_domain::company::CompanyKind;
+use guichet_domain::contact::{self, Person, Situation, SupportOptions};
 use guichet_domain::user::{Role, User};
 use guichet_store::StoreError;
 

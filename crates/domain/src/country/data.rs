@@ -91,7 +91,11 @@ pub(super) const COUNTRIES: &[(&str, &str, &str)] = &[
     ("GP", "Guadeloupe", "America/Guadeloupe"),
     ("GQ", "Equatorial Guinea", "Africa/Malabo"),
     ("GR", "Greece", "Europe/Athens"),
-    ("GS", "South Georgia & the South Sandwich Islands", "Atlantic/South_Georgia"),
+    (
+        "GS",
+        "South Georgia & the South Sandwich Islands",
+        "Atlantic/South_Georgia",
+    ),
     ("GT", "Guatemala", "America/Guatemala"),
     ("GU", "Guam", "Pacific/Guam"),
     ("GW", "Guinea-Bissau", "Africa/Bissau"),

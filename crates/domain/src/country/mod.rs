@@ -145,7 +145,13 @@ mod tests {
 
     #[test]
     fn r1_default_time_zones_follow_the_country() {
-        let zone = |code: &str| CountryCode::parse(code).unwrap().default_time_zone().as_str().to_owned();
+        let zone = |code: &str| {
+            CountryCode::parse(code)
+                .unwrap()
+                .default_time_zone()
+                .as_str()
+                .to_owned()
+        };
         assert_eq!(zone("US"), "America/New_York");
         assert_eq!(zone("FR"), "Europe/Paris");
         assert_eq!(zone("AU"), "Australia/Sydney");
@@ -167,8 +173,14 @@ mod tests {
 
     #[test]
     fn time_zones_are_checked_against_the_tz_database() {
-        assert_eq!(TimeZoneName::parse("America/Los_Angeles").unwrap().as_str(), "America/Los_Angeles");
-        assert_eq!(TimeZoneName::parse("Mars/Olympus").unwrap_err().kind, InvalidKind::Unknown);
+        assert_eq!(
+            TimeZoneName::parse("America/Los_Angeles").unwrap().as_str(),
+            "America/Los_Angeles"
+        );
+        assert_eq!(
+            TimeZoneName::parse("Mars/Olympus").unwrap_err().kind,
+            InvalidKind::Unknown
+        );
         assert_eq!(TimeZoneName::parse(" ").unwrap_err().kind, InvalidKind::Empty);
     }
 }

@@ -18,7 +18,14 @@ fn guichet() -> Command {
 
 #[test]
 fn every_subcommand_has_help() {
-    for args in [vec!["--help"], vec!["serve", "--help"], vec!["demo", "--help"], vec!["migrate", "--help"], vec!["admin", "--help"], vec!["admin", "bootstrap", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["migrate", "--help"],
+        vec!["admin", "--help"],
+        vec!["admin", "bootstrap", "--help"],
+    ] {
         let output = guichet().args(&args).output().unwrap();
         assert!(output.status.success(), "{args:?}");
         let text = String::from_utf8(output.stdout).unwrap();
@@ -37,7 +44,15 @@ fn migrate_then_bootstrap_an_administrator() {
 
     let bootstrap = || {
         guichet()
-            .args(["admin", "bootstrap", "--email", "root@vendor.example", "--vendor", "Vendor Support", "--data-dir"])
+            .args([
+                "admin",
+                "bootstrap",
+                "--email",
+                "root@vendor.example",
+                "--vendor",
+                "Vendor Support",
+                "--data-dir",
+            ])
             .arg(&data)
             .env("GUICHET_ADMIN_PASSWORD", "a very long password")
             .output()
@@ -53,13 +68,24 @@ fn migrate_then_bootstrap_an_administrator() {
 
 #[test]
 fn bad_configuration_is_named() {
-    let output = guichet().args(["migrate"]).env("GUICHET_LISTEN", "nowhere").output().unwrap();
+    let output = guichet()
+        .args(["migrate"])
+        .env("GUICHET_LISTEN", "nowhere")
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("listen"));
-    let output = guichet().args(["migrate"]).env("GUICHET_DATABASE_URL", "mysql://root:pw@localhost/x").output().unwrap();
+    let output = guichet()
+        .args(["migrate"])
+        .env("GUICHET_DATABASE_URL", "mysql://root:pw@localhost/x")
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("unsupported database URL") && !stderr.contains(":pw@"), "{stderr}");
+    assert!(
+        stderr.contains("unsupported database URL") && !stderr.contains(":pw@"),
+        "{stderr}"
+    );
 }
 
 /// Starts `guichet demo` on port 0 and returns its first line and URL.
@@ -72,7 +98,9 @@ fn start_demo(data: &std::path::Path) -> (std::process::Child, String, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line
         .split_whitespace()
         .find(|word| word.starts_with("http://"))

@@ -21,13 +21,43 @@ async fn malformed_bodies_get_stable_codes() {
             }
         };
         let json_type = Some("application/json");
-        problem(send("{\"name\": ", json_type).await, StatusCode::BAD_REQUEST, "malformed_json").await;
-        problem(send("{\"name\": 5, \"country\": \"FR\"}", json_type).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
-        let unknown = problem(send("{\"name\": \"X\", \"country\": \"FR\", \"colour\": \"red\"}", json_type).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+        problem(
+            send("{\"name\": ", json_type).await,
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        )
+        .await;
+        problem(
+            send("{\"name\": 5, \"country\": \"FR\"}", json_type).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        )
+        .await;
+        let unknown = problem(
+            send("{\"name\": \"X\", \"country\": \"FR\", \"colour\": \"red\"}", json_type).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        )
+        .await;
         assert!(unknown["detail"].as_str().unwrap().contains("colour"), "{unknown}");
-        problem(send("[]", json_type).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
-        problem(send("{\"name\": \"X\"}", None).await, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
-        problem(send("{\"name\": \"X\"}", Some("text/plain")).await, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+        problem(
+            send("[]", json_type).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        )
+        .await;
+        problem(
+            send("{\"name\": \"X\"}", None).await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        )
+        .await;
+        problem(
+            send("{\"name\": \"X\"}", Some("text/plain")).await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        )
+        .await;
 
         let huge = format!("{{\"name\": \"{}\", \"country\": \"FR\"}}", "x".repeat(2 * 1024 * 1024));
         let response = app
@@ -46,9 +76,18 @@ async fn malformed_bodies_get_stable_codes() {
 async fn routing_errors_are_problems_too() {
     on_sqlite(|app| async move {
         let token = app.token("marie@lumiere.example").await;
-        problem(app.get("/api/v1/nothing-here", &token).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem(
+            app.get("/api/v1/nothing-here", &token).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
         problem(app.get("/api/v2/me", &token).await, StatusCode::NOT_FOUND, "not_found").await;
-        let response = app.request(Method::PUT, "/api/v1/me", Some(&token)).send().await.unwrap();
+        let response = app
+            .request(Method::PUT, "/api/v1/me", Some(&token))
+            .send()
+            .await
+            .unwrap();
         assert!(response.headers().get("allow").is_some());
         problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
         // A browser's cross-site request is refused before any handler.
@@ -60,7 +99,11 @@ async fn routing_errors_are_problems_too() {
             .await
             .unwrap();
         problem(response, StatusCode::FORBIDDEN, "forbidden").await;
-        assert_eq!(app.get("/api/v1/me", &token).await.status(), StatusCode::OK, "the token was not revoked");
+        assert_eq!(
+            app.get("/api/v1/me", &token).await.status(),
+            StatusCode::OK,
+            "the token was not revoked"
+        );
     })
     .await;
 }

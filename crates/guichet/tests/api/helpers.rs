@@ -52,8 +52,12 @@ where
         ..Config::default()
     };
     let store = guichet::open_store(&config).await.expect("open the test database");
-    guichet::demo::seed(&store, jiff::Timestamp::now()).await.expect("seed the demo data");
-    let server = Server::start(&config, store, Clock::system()).await.expect("start the server");
+    guichet::demo::seed(&store, jiff::Timestamp::now())
+        .await
+        .expect("seed the demo data");
+    let server = Server::start(&config, store, Clock::system())
+        .await
+        .expect("start the server");
     let app = App {
         url: server.url(),
         client: reqwest::Client::builder()
@@ -91,7 +95,12 @@ impl App {
     /// A bearer token for a demo user.
     pub async fn token(&self, email: &str) -> String {
         let response = self
-            .send_json(Method::POST, "/api/v1/auth/token", None, serde_json::json!({"email": email, "password": PASSWORD}))
+            .send_json(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                serde_json::json!({"email": email, "password": PASSWORD}),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED, "signing in as {email}");
         json(response).await["token"].as_str().unwrap().to_owned()
@@ -115,7 +124,10 @@ impl App {
     /// The id of a demo user.
     pub async fn user_id(&self, email: &str) -> String {
         let token = self.token(email).await;
-        json(self.get("/api/v1/me", &token).await).await["user"]["id"].as_str().unwrap().to_owned()
+        json(self.get("/api/v1/me", &token).await).await["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 }
 

@@ -8,7 +8,11 @@ use crate::helpers::{json, on_sqlite};
 #[tokio::test]
 async fn the_document_names_the_contract_routes() {
     on_sqlite(|app| async move {
-        let response = app.request(Method::GET, "/api/openapi.json", None).send().await.unwrap();
+        let response = app
+            .request(Method::GET, "/api/openapi.json", None)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let document = json(response).await;
         assert!(document["openapi"].as_str().unwrap().starts_with("3."));
@@ -22,11 +26,25 @@ async fn the_document_names_the_contract_routes() {
             ("/api/v1/users", "post"),
             ("/api/v1/users/{id}", "patch"),
         ] {
-            assert!(document["paths"][path][method].is_object(), "{method} {path} is not documented");
+            assert!(
+                document["paths"][path][method].is_object(),
+                "{method} {path} is not documented"
+            );
         }
         let options = &document["components"]["schemas"]["SupportOptionsView"]["properties"];
-        for field in ["may_open_case", "reason", "open_for", "designated_contacts", "partner_contact", "account_manager", "phone"] {
-            assert!(options[field].is_object(), "support options lack `{field}` in the document");
+        for field in [
+            "may_open_case",
+            "reason",
+            "open_for",
+            "designated_contacts",
+            "partner_contact",
+            "account_manager",
+            "phone",
+        ] {
+            assert!(
+                options[field].is_object(),
+                "support options lack `{field}` in the document"
+            );
         }
     })
     .await;
@@ -37,12 +55,22 @@ async fn the_document_names_the_contract_routes() {
 #[tokio::test]
 async fn every_documented_operation_is_routed() {
     on_sqlite(|app| async move {
-        let document = json(app.request(Method::GET, "/api/openapi.json", None).send().await.unwrap()).await;
+        let document = json(
+            app.request(Method::GET, "/api/openapi.json", None)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         let mut operations = 0;
         for (path, item) in document["paths"].as_object().unwrap() {
             for (method, _) in item.as_object().unwrap() {
                 let response = app
-                    .request(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), &path.replace("{id}", "some-id"), None)
+                    .request(
+                        Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                        &path.replace("{id}", "some-id"),
+                        None,
+                    )
                     .json(&serde_json::json!({}))
                     .send()
                     .await
@@ -55,7 +83,11 @@ async fn every_documented_operation_is_routed() {
                 operations += 1;
             }
         }
-        assert_eq!(operations, documented_handlers(), "documented operations ≠ handlers carrying #[utoipa::path]");
+        assert_eq!(
+            operations,
+            documented_handlers(),
+            "documented operations ≠ handlers carrying #[utoipa::path]"
+        );
     })
     .await;
 }
@@ -74,7 +106,10 @@ fn api_sources() -> Vec<(String, String)> {
 }
 
 fn documented_handlers() -> usize {
-    api_sources().iter().map(|(_, text)| text.matches("#[utoipa::path(").count()).sum()
+    api_sources()
+        .iter()
+        .map(|(_, text)| text.matches("#[utoipa::path(").count())
+        .sum()
 }
 
 /// Routed ⇒ documented: API routes are only added through
@@ -83,7 +118,10 @@ fn documented_handlers() -> usize {
 fn api_routes_are_only_registered_through_the_documenting_macro() {
     for (file, text) in api_sources() {
         for forbidden in [".route(", ".route_service(", ".nest(", ".nest_service(", ".merge("] {
-            assert!(!text.contains(forbidden), "{file} registers a route with `{forbidden}`: use `routes!` so it is documented");
+            assert!(
+                !text.contains(forbidden),
+                "{file} registers a route with `{forbidden}`: use `routes!` so it is documented"
+            );
         }
     }
 }

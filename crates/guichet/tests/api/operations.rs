@@ -17,10 +17,18 @@ async fn health_readiness_and_metrics() {
         let token = app.token("marie@lumiere.example").await;
         app.get("/api/v1/me", &token).await;
         let metrics = app.request(Method::GET, "/metrics", None).send().await.unwrap();
-        assert!(metrics.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        assert!(
+            metrics.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain")
+        );
         let text = metrics.text().await.unwrap();
         assert!(text.contains("guichet_http_requests_total"), "{text}");
-        assert!(text.contains("route=\"/api/v1/me\""), "routes are labelled by template: {text}");
+        assert!(
+            text.contains("route=\"/api/v1/me\""),
+            "routes are labelled by template: {text}"
+        );
         assert!(text.contains("guichet_http_request_duration_seconds_bucket"), "{text}");
     })
     .await;
@@ -33,7 +41,13 @@ async fn every_response_has_a_request_id_and_security_headers() {
             let response = app.request(Method::GET, path, None).send().await.unwrap();
             let headers = response.headers();
             assert!(headers.get("x-request-id").is_some_and(|id| id.len() >= 32), "{path}");
-            assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{path}");
+            assert!(
+                headers["content-security-policy"]
+                    .to_str()
+                    .unwrap()
+                    .contains("frame-ancestors 'none'"),
+                "{path}"
+            );
             assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
             assert_eq!(headers["x-frame-options"], "DENY", "{path}");
             assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
@@ -46,7 +60,11 @@ async fn every_response_has_a_request_id_and_security_headers() {
             .await
             .unwrap();
         assert_eq!(response.headers()["x-request-id"], "trace-me-123");
-        let css = app.request(Method::GET, "/static/guichet.css", None).send().await.unwrap();
+        let css = app
+            .request(Method::GET, "/static/guichet.css", None)
+            .send()
+            .await
+            .unwrap();
         assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
         assert!(css.headers()["cache-control"].to_str().unwrap().contains("max-age"));
     })
@@ -66,10 +84,19 @@ async fn the_demo_data_loads_once_and_keeps_what_users_did() {
         assert_eq!(companies, 9);
 
         assert!(!guichet::demo::seed(&store, now).await.unwrap(), "loaded twice");
-        assert_eq!(store.companies(&guichet_store::CompanyScope::All).await.unwrap().len(), companies);
-        assert_eq!(store.user_by_email(&marie).await.unwrap().unwrap().language, Language::En);
+        assert_eq!(
+            store.companies(&guichet_store::CompanyScope::All).await.unwrap().len(),
+            companies
+        );
+        assert_eq!(
+            store.user_by_email(&marie).await.unwrap().unwrap().language,
+            Language::En
+        );
         for demo in guichet::demo::USERS {
-            let user = store.user_by_email(&EmailAddress::parse(demo.email).unwrap()).await.unwrap();
+            let user = store
+                .user_by_email(&EmailAddress::parse(demo.email).unwrap())
+                .await
+                .unwrap();
             assert!(user.is_some(), "{} is missing", demo.email);
         }
     })

@@ -27,7 +27,12 @@ fn csrf(html: &str) -> String {
 }
 
 async fn post(client: &Client, app: &App, path: &str, form: &[(&str, &str)]) -> Response {
-    client.post(format!("{}{path}", app.url)).form(form).send().await.unwrap()
+    client
+        .post(format!("{}{path}", app.url))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
 }
 
 fn location(response: &Response) -> &str {
@@ -37,7 +42,18 @@ fn location(response: &Response) -> &str {
 async fn sign_in(client: &Client, app: &App, email: &str) -> Response {
     let (_, html) = page(client, app, "/login").await;
     let token = csrf(&html);
-    post(client, app, "/login", &[("email", email), ("password", PASSWORD), ("csrf", &token), ("next", "/contact")]).await
+    post(
+        client,
+        app,
+        "/login",
+        &[
+            ("email", email),
+            ("password", PASSWORD),
+            ("csrf", &token),
+            ("next", "/contact"),
+        ],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -52,21 +68,34 @@ async fn marie_reads_the_contact_page_in_french_switches_to_english_and_signs_ou
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&response), "/contact");
         let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-        assert!(cookie.starts_with("guichet_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(
+            cookie.starts_with("guichet_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
 
         let (_, home) = page(&client, &app, "/").await;
         assert!(home.contains("<html lang=\"fr\">"));
         assert!(home.contains("Bonjour, Marie Curien"));
         let (status, contact) = page(&client, &app, "/contact").await;
         assert_eq!(status, StatusCode::OK);
-        assert!(contact.contains("Vous pouvez ouvrir une demande d&#39;assistance") || contact.contains("Vous pouvez ouvrir une demande d'assistance"), "{contact}");
+        assert!(
+            contact.contains("Vous pouvez ouvrir une demande d&#39;assistance")
+                || contact.contains("Vous pouvez ouvrir une demande d'assistance"),
+            "{contact}"
+        );
         assert!(contact.contains("data-reason=\"active_user\""));
         assert!(contact.contains("01 70 73 16 40"));
         assert!(contact.contains("Claire Fontaine"));
         assert!(contact.contains("gestionnaire de compte"));
 
         let token = csrf(&contact);
-        let response = post(&client, &app, "/language", &[("language", "en"), ("csrf", &token), ("next", "/contact")]).await;
+        let response = post(
+            &client,
+            &app,
+            "/language",
+            &[("language", "en"), ("csrf", &token), ("next", "/contact")],
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&response), "/contact");
         let (_, contact) = page(&client, &app, "/contact").await;
@@ -116,13 +145,33 @@ async fn forms_need_the_sessions_csrf_token() {
         let client = browser();
         page(&client, &app, "/login").await;
         for token in ["", "forged"] {
-            let response = post(&client, &app, "/login", &[("email", "marie@lumiere.example"), ("password", PASSWORD), ("csrf", token)]).await;
+            let response = post(
+                &client,
+                &app,
+                "/login",
+                &[
+                    ("email", "marie@lumiere.example"),
+                    ("password", PASSWORD),
+                    ("csrf", token),
+                ],
+            )
+            .await;
             assert_eq!(response.status(), StatusCode::FORBIDDEN);
         }
         // Another browser's token is no good either.
         let other = browser();
         let (_, html) = page(&other, &app, "/login").await;
-        let response = post(&client, &app, "/login", &[("email", "marie@lumiere.example"), ("password", PASSWORD), ("csrf", &csrf(&html))]).await;
+        let response = post(
+            &client,
+            &app,
+            "/login",
+            &[
+                ("email", "marie@lumiere.example"),
+                ("password", PASSWORD),
+                ("csrf", &csrf(&html)),
+            ],
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         // A cross-site form post is refused before it reaches the handler.
         let response = client
@@ -142,16 +191,49 @@ async fn sign_in_renews_the_session_and_follows_only_local_paths() {
     on_sqlite(|app| async move {
         let client = browser();
         let response = client.get(format!("{}/login", app.url)).send().await.unwrap();
-        let before = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let before = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
         let token = csrf(&response.text().await.unwrap());
-        let response = post(&client, &app, "/login", &[("email", "dana@acme.example"), ("password", PASSWORD), ("csrf", &token), ("next", "//evil.example/steal")]).await;
+        let response = post(
+            &client,
+            &app,
+            "/login",
+            &[
+                ("email", "dana@acme.example"),
+                ("password", PASSWORD),
+                ("csrf", &token),
+                ("next", "//evil.example/steal"),
+            ],
+        )
+        .await;
         assert_eq!(location(&response), "/");
-        let after = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let after = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
         assert_ne!(before, after, "the session id changes at sign-in");
 
         let client = browser();
         let (_, html) = page(&client, &app, "/login").await;
-        let response = post(&client, &app, "/login", &[("email", "dana@acme.example"), ("password", "wrong password"), ("csrf", &csrf(&html))]).await;
+        let response = post(
+            &client,
+            &app,
+            "/login",
+            &[
+                ("email", "dana@acme.example"),
+                ("password", "wrong password"),
+                ("csrf", &csrf(&html)),
+            ],
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         let html = response.text().await.unwrap();
         assert!(html.contains("role=\"alert\""));

@@ -39,7 +39,13 @@ async fn r3_us_users_must_be_designated_elsewhere_any_active_user_may() {
         assert_eq!(marie["phone"]["number"], "01 70 73 16 40");
         assert_eq!(marie["account_manager"]["name"], "Claire Fontaine");
         // In her language.
-        assert!(marie["explanation"].as_str().unwrap().contains("Tout utilisateur actif"), "{marie}");
+        assert!(
+            marie["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("Tout utilisateur actif"),
+            "{marie}"
+        );
     })
     .await;
 }
@@ -69,7 +75,10 @@ async fn r4_partners_open_cases_for_their_customers_who_see_the_partner_first() 
         assert_eq!(pat["may_open_case"], true);
         assert_eq!(pat["may_call"], true);
         assert_eq!(pat["reason"], "partner_user");
-        assert_eq!(pat["open_for"], serde_json::json!([{"id": redwood, "name": "Redwood Dental LLC"}]));
+        assert_eq!(
+            pat["open_for"],
+            serde_json::json!([{"id": redwood, "name": "Redwood Dental LLC"}])
+        );
 
         let rita = options(&app, "rita@redwood.example").await;
         assert_eq!(rita["may_open_case"], true);
@@ -110,7 +119,12 @@ async fn deactivating_the_designated_user_leaves_no_one_to_go_through() {
         let admin = app.token("admin@support.example").await;
         let dana = app.user_id("dana@acme.example").await;
         let response = app
-            .send_json(reqwest::Method::PATCH, &format!("/api/v1/users/{dana}"), Some(&admin), serde_json::json!({"active": false}))
+            .send_json(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/users/{dana}"),
+                Some(&admin),
+                serde_json::json!({"active": false}),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::OK);
         let ulysse = options(&app, "ulysse@acme.example").await;

@@ -107,7 +107,10 @@ pub async fn create_token(
 pub async fn logout(State(state): State<AppState>, session: Session, caller: Caller) -> Result<StatusCode, ApiError> {
     match &caller.token {
         Some(token) => {
-            state.store.revoke_token(&caller.user.id, token, state.clock.now()).await?;
+            state
+                .store
+                .revoke_token(&caller.user.id, token, state.clock.now())
+                .await?;
         }
         None => session.flush().await.map_err(ApiError::internal)?,
     }
@@ -140,9 +143,17 @@ pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Resul
         (status = 404, description = "`not_found`: no such live token of the caller's", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id = guichet_domain::invalid::opaque_id(&id, "token").map_err(|_| ApiError::not_found())?;
-    if state.store.revoke_token(&caller.user.id, &TokenId(id), state.clock.now()).await? {
+    if state
+        .store
+        .revoke_token(&caller.user.id, &TokenId(id), state.clock.now())
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found())

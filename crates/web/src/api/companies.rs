@@ -60,7 +60,10 @@ pub struct CompanyInput {
 }
 
 fn required(field: &str) -> ApiError {
-    ApiError::invalid(field, Invalid::new(InvalidKind::Empty, format!("`{field}` is required")))
+    ApiError::invalid(
+        field,
+        Invalid::new(InvalidKind::Empty, format!("`{field}` is required")),
+    )
 }
 
 /// Applies `input` to `company`, checking every field and every reference.
@@ -117,7 +120,9 @@ async fn apply(state: &AppState, input: CompanyInput, company: &mut Company, cre
                 let id = UserId::parse(&id).map_err(field("account_manager_id"))?;
                 let user = state.store.user(&id).await?;
                 let vendor = match &user {
-                    Some(user) => state.store.company(&user.company_id).await?.map(|c| c.kind) == Some(CompanyKind::Vendor),
+                    Some(user) => {
+                        state.store.company(&user.company_id).await?.map(|c| c.kind) == Some(CompanyKind::Vendor)
+                    }
                     None => false,
                 };
                 match user {
@@ -125,7 +130,10 @@ async fn apply(state: &AppState, input: CompanyInput, company: &mut Company, cre
                     Some(_) => {
                         return Err(ApiError::invalid(
                             "account_manager_id",
-                            Invalid::new(InvalidKind::NotAllowed, "the account manager must be vendor staff with the account_manager role"),
+                            Invalid::new(
+                                InvalidKind::NotAllowed,
+                                "the account manager must be vendor staff with the account_manager role",
+                            ),
                         ));
                     }
                     None => {
@@ -164,8 +172,18 @@ async fn apply(state: &AppState, input: CompanyInput, company: &mut Company, cre
                     .map(|n| bounded_text(n, "the contact name", 120))
                     .transpose()
                     .map_err(field("contact_name"))?,
-                email: contact.email.as_deref().map(EmailAddress::parse).transpose().map_err(field("contact_email"))?,
-                phone: contact.phone.as_deref().map(parse_phone).transpose().map_err(field("contact_phone"))?,
+                email: contact
+                    .email
+                    .as_deref()
+                    .map(EmailAddress::parse)
+                    .transpose()
+                    .map_err(field("contact_email"))?,
+                phone: contact
+                    .phone
+                    .as_deref()
+                    .map(parse_phone)
+                    .transpose()
+                    .map_err(field("contact_phone"))?,
             },
         };
     }
@@ -190,7 +208,13 @@ pub async fn list_companies(State(state): State<AppState>, caller: Caller) -> Re
         CompanyKind::Customer => CompanyScope::Only(caller.company.id.clone()),
     };
     let companies = state.store.companies(&scope).await?;
-    Ok(Json(companies.iter().filter(|c| caller.actor.may_read_company(c)).map(CompanyView::from).collect()))
+    Ok(Json(
+        companies
+            .iter()
+            .filter(|c| caller.actor.may_read_company(c))
+            .map(CompanyView::from)
+            .collect(),
+    ))
 }
 
 /// Create a customer or partner company (vendor administrators).
@@ -219,7 +243,10 @@ pub async fn create_company(
     if kind == CompanyKind::Vendor {
         return Err(ApiError::invalid(
             "kind",
-            Invalid::new(InvalidKind::NotAllowed, "the vendor company is made by `guichet admin bootstrap`"),
+            Invalid::new(
+                InvalidKind::NotAllowed,
+                "the vendor company is made by `guichet admin bootstrap`",
+            ),
         ));
     }
     let name = CompanyName::parse(input.name.as_deref().ok_or_else(|| required("name"))?)
@@ -233,7 +260,8 @@ pub async fn create_company(
         time_zone: country.default_time_zone(),
         country,
         products: Vec::new(),
-        sla_tier: SlaTier::parse(&state.settings.sla_tiers[0], &state.settings.sla_tiers).map_err(ApiError::internal)?,
+        sla_tier: SlaTier::parse(&state.settings.sla_tiers[0], &state.settings.sla_tiers)
+            .map_err(ApiError::internal)?,
         email_domains: Vec::new(),
         account_manager: None,
         implemented_by: None,
@@ -265,7 +293,11 @@ async fn readable(state: &AppState, caller: &Caller, id: String) -> Result<Compa
         (status = 404, description = "`not_found`: no such company, or not the caller's to see", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn get_company(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<CompanyView>, ApiError> {
+pub async fn get_company(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CompanyView>, ApiError> {
     Ok(Json(CompanyView::from(&readable(&state, &caller, id).await?)))
 }
 
@@ -316,13 +348,23 @@ pub async fn update_company(
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn list_users(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<UserView>>, ApiError> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<UserView>>, ApiError> {
     let company = readable(&state, &caller, id).await?;
     if !caller.actor.may_list_designated_users(&company) {
         return Err(designated_users_only());
     }
     let users = state.store.users_of(&company.id).await?;
-    Ok(Json(users.iter().filter(|u| caller.actor.may_read_user(u)).map(UserView::from).collect()))
+    Ok(Json(
+        users
+            .iter()
+            .filter(|u| caller.actor.may_read_user(u))
+            .map(UserView::from)
+            .collect(),
+    ))
 }
 
 fn designated_users_only() -> ApiError {
@@ -354,6 +396,9 @@ pub async fn list_designated_users(
     if !caller.actor.may_list_designated_users(&company) {
         return Err(designated_users_only());
     }
-    let users = state.store.users_with_role(&company.id, Role::DesignatedSupportUser).await?;
+    let users = state
+        .store
+        .users_with_role(&company.id, Role::DesignatedSupportUser)
+        .await?;
     Ok(Json(users.iter().map(DesignatedUserView::from).collect()))
 }

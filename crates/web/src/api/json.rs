@@ -30,21 +30,29 @@ fn rejected(rejection: JsonRejection) -> ApiError {
         JsonRejection::JsonDataError(error) => {
             // serde's message names the field and what was expected; it
             // holds nothing of ours.
-            let detail = std::error::Error::source(&error).map_or_else(|| error.body_text(), |source| source.to_string());
+            let detail =
+                std::error::Error::source(&error).map_or_else(|| error.body_text(), |source| source.to_string());
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", detail)
         }
         JsonRejection::JsonSyntaxError(error) => {
-            let detail = std::error::Error::source(&error).map_or_else(|| error.body_text(), |source| source.to_string());
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("The body is not valid JSON: {detail}"))
+            let detail =
+                std::error::Error::source(&error).map_or_else(|| error.body_text(), |source| source.to_string());
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("The body is not valid JSON: {detail}"),
+            )
         }
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Send the body as JSON with `Content-Type: application/json`.",
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.")
-        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The request body is too large.",
+        ),
         other => ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", other.body_text()),
     }
 }

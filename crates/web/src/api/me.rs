@@ -82,7 +82,10 @@ pub async fn update_me(
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn support_options(State(state): State<AppState>, caller: Caller) -> Result<Json<SupportOptionsView>, ApiError> {
+pub async fn support_options(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<SupportOptionsView>, ApiError> {
     let options = support::support_options(&state, &caller).await?;
     let explanation = support::explain(&Tr::new(caller.user.language), &options);
     Ok(Json(SupportOptionsView::new(&options, explanation)))

@@ -56,7 +56,11 @@ async fn apply(state: &AppState, input: &UserInput, user: &mut User, company: &C
         user.active = active;
     }
     if let Some(roles) = &input.roles {
-        let mut parsed = roles.iter().map(|r| Role::parse(r)).collect::<Result<Vec<_>, _>>().map_err(field("roles"))?;
+        let mut parsed = roles
+            .iter()
+            .map(|r| Role::parse(r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(field("roles"))?;
         parsed.sort();
         parsed.dedup();
         user.roles = parsed;
@@ -103,7 +107,12 @@ pub async fn create_user(
     ApiJson(input): ApiJson<UserInput>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     require_administrator(&caller)?;
-    let required = |field: &str| ApiError::invalid(field, Invalid::new(InvalidKind::Empty, format!("`{field}` is required")));
+    let required = |field: &str| {
+        ApiError::invalid(
+            field,
+            Invalid::new(InvalidKind::Empty, format!("`{field}` is required")),
+        )
+    };
     let company_id = input.company_id.clone().ok_or_else(|| required("company_id"))?;
     let company_id = CompanyId::parse(&company_id).map_err(|e| ApiError::invalid("company_id", e))?;
     let Some(company) = state.store.company(&company_id).await? else {
@@ -120,7 +129,10 @@ pub async fn create_user(
             "email",
             Invalid::new(
                 InvalidKind::NotAllowed,
-                format!("the address is not in the company's verified domains ({})", domains.join(", ")),
+                format!(
+                    "the address is not in the company's verified domains ({})",
+                    domains.join(", ")
+                ),
             ),
         ));
     }
@@ -144,7 +156,10 @@ pub async fn create_user(
         }
         None => None,
     };
-    state.store.create_user(&user, hash.as_deref(), state.clock.now()).await?;
+    state
+        .store
+        .create_user(&user, hash.as_deref(), state.clock.now())
+        .await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
@@ -169,7 +184,11 @@ async fn readable(state: &AppState, caller: &Caller, id: String) -> Result<User,
         (status = 404, description = "`not_found`: no such user, or not the caller's to see", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn get_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<UserView>, ApiError> {
+pub async fn get_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
     Ok(Json(UserView::from(&readable(&state, &caller, id).await?)))
 }
 
@@ -197,15 +216,30 @@ pub async fn update_user(
     let mut user = readable(&state, &caller, id).await?;
     require_administrator(&caller)?;
     let unchangeable = |field: &'static str| {
-        ApiError::invalid(field, Invalid::new(InvalidKind::NotAllowed, format!("a user's {field} does not change")))
+        ApiError::invalid(
+            field,
+            Invalid::new(InvalidKind::NotAllowed, format!("a user's {field} does not change")),
+        )
     };
-    if input.email.as_deref().is_some_and(|email| EmailAddress::parse(email).ok().as_ref() != Some(&user.email)) {
+    if input
+        .email
+        .as_deref()
+        .is_some_and(|email| EmailAddress::parse(email).ok().as_ref() != Some(&user.email))
+    {
         return Err(unchangeable("email"));
     }
-    if input.company_id.as_deref().is_some_and(|company| company != user.company_id.0) {
+    if input
+        .company_id
+        .as_deref()
+        .is_some_and(|company| company != user.company_id.0)
+    {
         return Err(unchangeable("company_id"));
     }
-    let company = state.store.company(&user.company_id).await?.ok_or_else(ApiError::not_found)?;
+    let company = state
+        .store
+        .company(&user.company_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     apply(&state, &input, &mut user, &company).await?;
     if user.id == caller.user.id && (!user.active || !user.has(Role::Administrator)) {
         return Err(ApiError::invalid(

@@ -93,7 +93,9 @@ impl Chrome {
     ) -> Result<Self, Response> {
         Ok(Self {
             tr: Tr::new(language),
-            csrf: csrf_token(session).await.map_err(|_| page_error(StatusCode::INTERNAL_SERVER_ERROR, language, "error-internal"))?,
+            csrf: csrf_token(session)
+                .await
+                .map_err(|_| page_error(StatusCode::INTERNAL_SERVER_ERROR, language, "error-internal"))?,
             user_name: caller.map(|c| c.user.display_name.as_str().to_owned()),
             path: path.to_owned(),
             current,
@@ -143,7 +145,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Where to go after a form: only a path on this site.
 pub(crate) fn safe_next(next: &str) -> &str {
     let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
-    if local && !next.chars().any(char::is_control) { next } else { "/" }
+    if local && !next.chars().any(char::is_control) {
+        next
+    } else {
+        "/"
+    }
 }
 
 pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {

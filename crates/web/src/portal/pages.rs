@@ -38,7 +38,9 @@ pub(super) async fn home(
         Err(response) => return response,
     };
     let page = HomePage {
-        greeting: caller.as_ref().map(|c| chrome.tr.t1("home-greeting", "name", c.user.display_name.as_str())),
+        greeting: caller
+            .as_ref()
+            .map(|c| chrome.tr.t1("home-greeting", "name", c.user.display_name.as_str())),
         company_name: caller.as_ref().map(|c| c.company.name.as_str().to_owned()),
         chrome,
     };
@@ -128,8 +130,13 @@ pub(super) async fn login(
             return Redirect::to(&next).into_response();
         }
         Err(SignInError::InvalidCredentials) => (StatusCode::UNAUTHORIZED, tr.t("login-invalid")),
-        Err(SignInError::AccountLocked(until)) => (StatusCode::TOO_MANY_REQUESTS, tr.t1("login-locked", "until", until)),
-        Err(SignInError::AddressLocked(until)) => (StatusCode::TOO_MANY_REQUESTS, tr.t1("login-address-locked", "until", until)),
+        Err(SignInError::AccountLocked(until)) => {
+            (StatusCode::TOO_MANY_REQUESTS, tr.t1("login-locked", "until", until))
+        }
+        Err(SignInError::AddressLocked(until)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            tr.t1("login-address-locked", "until", until),
+        ),
         Err(SignInError::Internal(error)) => {
             tracing::error!(%error, "sign-in");
             return page_error(StatusCode::INTERNAL_SERVER_ERROR, language, "error-internal");
@@ -164,7 +171,11 @@ pub(super) async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if !csrf_valid(&session, &form.csrf).await {
-        return page_error(StatusCode::FORBIDDEN, language(caller.as_ref(), &cookies, &headers), "error-csrf");
+        return page_error(
+            StatusCode::FORBIDDEN,
+            language(caller.as_ref(), &cookies, &headers),
+            "error-csrf",
+        );
     }
     let _ = session.flush().await;
     // The language stays what the user was reading in.
@@ -252,7 +263,10 @@ pub(super) async fn switch_language(
         return page_error(StatusCode::BAD_REQUEST, current, "error-language");
     };
     if let Some(caller) = &caller
-        && let Err(error) = state.store.set_language(&caller.user.id, chosen, state.clock.now()).await
+        && let Err(error) = state
+            .store
+            .set_language(&caller.user.id, chosen, state.clock.now())
+            .await
     {
         tracing::error!(%error, "language");
         return page_error(StatusCode::INTERNAL_SERVER_ERROR, current, "error-internal");
