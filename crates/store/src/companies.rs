@@ -98,56 +98,29 @@ impl Store {
     /// Stores a new company with its products and domains, in one
     /// transaction.
     pub async fn create_company(&self, company: &Company, now: Timestamp) -> Result<()> {
+        self.save_company(company, now).await
+    }
+
+    /// Replaces a stored company's fields, products and domains (not its
+    /// kind).
+    pub async fn update_company(&self, company: &Company, now: Timestamp) -> Result<()> {
+        self.save_company(company, now).await
+    }
+
+    async fn save_company(&self, company: &Company, now: Timestamp) -> Result<()> {
         transaction!(self, |tx| {
             sqlx::query(
                 "INSERT INTO companies (id, kind, name, country, time_zone, sla_tier, account_manager_id, \
                  implemented_by, contact_name, contact_email, contact_phone, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country, \
+                 time_zone = excluded.time_zone, sla_tier = excluded.sla_tier, \
+                 account_manager_id = excluded.account_manager_id, implemented_by = excluded.implemented_by, \
+                 contact_name = excluded.contact_name, contact_email = excluded.contact_email, \
+                 contact_phone = excluded.contact_phone, updated_at = excluded.updated_at",
             )
             .bind(&company.id.0)
             .bind(company.kind.as_str())
-            .bind(company.name.as_str())
-            .bind(company.country.as_str())
-            .bind(company.time_zone.as_str())
-            .bind(company.sla_tier.as_str())
-            .bind(company.account_manager.as_ref().map(|id| id.0.as_str()))
-            .bind(company.implemented_by.as_ref().map(|id| id.0.as_str()))
-            .bind(company.contact.name.as_deref())
-            .bind(company.contact.email.as_ref().map(|e| e.as_str()))
-            .bind(company.contact.phone.as_deref())
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(constraint("name"))?;
-            for product in &company.products {
-                sqlx::query("INSERT INTO company_products (company_id, product_key) VALUES ($1, $2)")
-                    .bind(&company.id.0)
-                    .bind(product.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(constraint("product"))?;
-            }
-            for domain in &company.email_domains {
-                sqlx::query("INSERT INTO company_email_domains (company_id, domain) VALUES ($1, $2)")
-                    .bind(&company.id.0)
-                    .bind(domain.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(constraint("email_domain"))?;
-            }
-        });
-        Ok(())
-    }
-
-    /// Replaces a stored company's fields, products and domains.
-    pub async fn update_company(&self, company: &Company, now: Timestamp) -> Result<()> {
-        transaction!(self, |tx| {
-            sqlx::query(
-                "UPDATE companies SET name = $2, country = $3, time_zone = $4, sla_tier = $5, \
-                 account_manager_id = $6, implemented_by = $7, contact_name = $8, contact_email = $9, \
-                 contact_phone = $10, updated_at = $11 WHERE id = $1",
-            )
-            .bind(&company.id.0)
             .bind(company.name.as_str())
             .bind(company.country.as_str())
             .bind(company.time_zone.as_str())

@@ -88,10 +88,22 @@ impl Store {
     /// Stores a new user with its roles and skills; `Conflict("email")` when
     /// the address is taken.
     pub async fn create_user(&self, user: &User, password_hash: Option<&str>, now: Timestamp) -> Result<()> {
+        self.save_user(user, password_hash, now).await
+    }
+
+    /// Replaces a stored user's name, language, state, roles and skills
+    /// (not the email, company or password).
+    pub async fn update_user(&self, user: &User, now: Timestamp) -> Result<()> {
+        self.save_user(user, None, now).await
+    }
+
+    async fn save_user(&self, user: &User, password_hash: Option<&str>, now: Timestamp) -> Result<()> {
         transaction!(self, |tx| {
             sqlx::query(
                 "INSERT INTO users (id, company_id, email, display_name, language, active, password_hash, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
+                 language = excluded.language, active = excluded.active, updated_at = excluded.updated_at",
             )
             .bind(&user.id.0)
             .bind(&user.company_id.0)
@@ -104,38 +116,6 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(constraint("email"))?;
-            for role in &user.roles {
-                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
-                    .bind(&user.id.0)
-                    .bind(role.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for skill in &user.skills {
-                sqlx::query("INSERT INTO user_skills (user_id, skill) VALUES ($1, $2)")
-                    .bind(&user.id.0)
-                    .bind(skill.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        });
-        Ok(())
-    }
-
-    /// Replaces a stored user's name, language, state, roles and skills
-    /// (not the email, company or password).
-    pub async fn update_user(&self, user: &User, now: Timestamp) -> Result<()> {
-        transaction!(self, |tx| {
-            sqlx::query(
-                "UPDATE users SET display_name = $2, language = $3, active = $4, updated_at = $5 WHERE id = $1",
-            )
-            .bind(&user.id.0)
-            .bind(user.display_name.as_str())
-            .bind(user.language.code())
-            .bind(user.active)
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await?;
             sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
                 .bind(&user.id.0)
                 .execute(&mut *tx)

@@ -89,8 +89,12 @@ fn bad_configuration_is_named() {
 }
 
 /// Starts `guichet demo` on port 0 and returns its first line and URL.
-fn start_demo(data: &std::path::Path) -> (std::process::Child, String, String) {
-    let mut child = guichet()
+fn start_demo(data: &std::path::Path, database_url: Option<&str>) -> (std::process::Child, String, String) {
+    let mut command = guichet();
+    if let Some(url) = database_url {
+        command.env("GUICHET_DATABASE_URL", url);
+    }
+    let mut child = command
         .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .stdout(Stdio::piped())
@@ -113,7 +117,7 @@ fn start_demo(data: &std::path::Path) -> (std::process::Child, String, String) {
 #[tokio::test]
 async fn the_demo_serves_and_keeps_its_data_when_run_again() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut first, line, url) = start_demo(dir.path());
+    let (mut first, line, url) = start_demo(dir.path(), None);
     assert!(line.contains("demo data loaded"), "{line}");
     let health = reqwest::get(format!("{url}/healthz")).await.unwrap();
     assert_eq!(health.status(), reqwest::StatusCode::OK);
@@ -122,8 +126,32 @@ async fn the_demo_serves_and_keeps_its_data_when_run_again() {
     first.kill().unwrap();
     first.wait().unwrap();
 
-    let (mut second, line, _) = start_demo(dir.path());
+    let (mut second, line, _) = start_demo(dir.path(), None);
     assert!(line.contains("existing demo data kept"), "{line}");
     second.kill().unwrap();
     second.wait().unwrap();
+}
+
+#[tokio::test]
+async fn the_same_binary_runs_on_postgresql_with_only_the_database_url_changed() {
+    let Some(database) = guichet_store::testing::TestDatabase::postgres().await else {
+        eprintln!("GUICHET_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, line, url) = start_demo(dir.path(), Some(&database.url));
+    assert!(line.contains("demo data loaded"), "{line}");
+    let ready = reqwest::get(format!("{url}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), reqwest::StatusCode::OK);
+    let token = reqwest::Client::new()
+        .post(format!("{url}/api/v1/auth/token"))
+        .json(&serde_json::json!({"email": "marie@lumiere.example", "password": guichet::demo::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), reqwest::StatusCode::CREATED);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!dir.path().join("guichet.db").exists(), "nothing was written to SQLite");
+    database.remove().await;
 }

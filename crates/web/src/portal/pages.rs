@@ -31,12 +31,9 @@ pub(super) async fn home(
     MaybeCaller(caller): MaybeCaller,
     cookies: CookieJar,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Response> {
     let language = language(caller.as_ref(), &cookies, &headers);
-    let chrome = match Chrome::new(&session, caller.as_ref(), language, "/", "home").await {
-        Ok(chrome) => chrome,
-        Err(response) => return response,
-    };
+    let chrome = Chrome::new(&session, caller.as_ref(), language, "/", "home").await?;
     let page = HomePage {
         greeting: caller
             .as_ref()
@@ -44,7 +41,7 @@ pub(super) async fn home(
         company_name: caller.as_ref().map(|c| c.company.name.as_str().to_owned()),
         chrome,
     };
-    render(&page, StatusCode::OK)
+    Ok(render(&page, StatusCode::OK))
 }
 
 #[derive(Template)]
@@ -68,17 +65,14 @@ pub(super) async fn login_form(
     cookies: CookieJar,
     headers: HeaderMap,
     Query(query): Query<NextQuery>,
-) -> Response {
+) -> Result<Response, Response> {
     let next = safe_next(&query.next).to_owned();
     if caller.is_some() {
-        return Redirect::to(&next).into_response();
+        return Ok(Redirect::to(&next).into_response());
     }
     let language = language(None, &cookies, &headers);
-    let chrome = match Chrome::new(&session, None, language, "/login", "login").await {
-        Ok(chrome) => chrome,
-        Err(response) => return response,
-    };
-    render(
+    let chrome = Chrome::new(&session, None, language, "/login", "login").await?;
+    Ok(render(
         &LoginPage {
             chrome,
             email: String::new(),
@@ -86,7 +80,7 @@ pub(super) async fn login_form(
             error: None,
         },
         StatusCode::OK,
-    )
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,10 +102,10 @@ pub(super) async fn login(
     headers: HeaderMap,
     ClientAddress(address): ClientAddress,
     Form(form): Form<LoginForm>,
-) -> Response {
+) -> Result<Response, Response> {
     let language = language(None, &cookies, &headers);
     if !csrf_valid(&session, &form.csrf).await {
-        return page_error(StatusCode::FORBIDDEN, language, "error-csrf");
+        return Err(page_error(StatusCode::FORBIDDEN, language, "error-csrf"));
     }
     let next = safe_next(&form.next).to_owned();
     let tr = Tr::new(language);
@@ -125,9 +119,13 @@ pub(super) async fn login(
             };
             if let Err(error) = signed_in.await {
                 tracing::error!(%error, "session");
-                return page_error(StatusCode::INTERNAL_SERVER_ERROR, language, "error-internal");
+                return Err(page_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    language,
+                    "error-internal",
+                ));
             }
-            return Redirect::to(&next).into_response();
+            return Ok(Redirect::to(&next).into_response());
         }
         Err(SignInError::InvalidCredentials) => (StatusCode::UNAUTHORIZED, tr.t("login-invalid")),
         Err(SignInError::AccountLocked(until)) => {
@@ -139,14 +137,15 @@ pub(super) async fn login(
         ),
         Err(SignInError::Internal(error)) => {
             tracing::error!(%error, "sign-in");
-            return page_error(StatusCode::INTERNAL_SERVER_ERROR, language, "error-internal");
+            return Err(page_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                language,
+                "error-internal",
+            ));
         }
     };
-    let chrome = match Chrome::new(&session, None, language, "/login", "login").await {
-        Ok(chrome) => chrome,
-        Err(response) => return response,
-    };
-    render(
+    let chrome = Chrome::new(&session, None, language, "/login", "login").await?;
+    Ok(render(
         &LoginPage {
             chrome,
             email: form.email,
@@ -154,7 +153,7 @@ pub(super) async fn login(
             error: Some(error),
         },
         status,
-    )
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,22 +209,23 @@ pub(super) async fn contact(
     MaybeCaller(caller): MaybeCaller,
     cookies: CookieJar,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Response> {
     let Some(caller) = caller else {
-        return Redirect::to("/login?next=/contact").into_response();
+        return Ok(Redirect::to("/login?next=/contact").into_response());
     };
     let language = language(Some(&caller), &cookies, &headers);
     let options = match support::support_options(&state, &caller).await {
         Ok(options) => options,
         Err(error) => {
             tracing::error!(%error, "support options");
-            return page_error(StatusCode::INTERNAL_SERVER_ERROR, language, "error-internal");
+            return Err(page_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                language,
+                "error-internal",
+            ));
         }
     };
-    let chrome = match Chrome::new(&session, Some(&caller), language, "/contact", "contact").await {
-        Ok(chrome) => chrome,
-        Err(response) => return response,
-    };
+    let chrome = Chrome::new(&session, Some(&caller), language, "/contact", "contact").await?;
     let page = ContactPage {
         explanation: support::explain(&chrome.tr, &options),
         chrome,
@@ -234,7 +234,7 @@ pub(super) async fn contact(
         is_partner: options.reason == Reason::PartnerUser,
         options,
     };
-    render(&page, StatusCode::OK)
+    Ok(render(&page, StatusCode::OK))
 }
 
 #[derive(Debug, Deserialize)]
