@@ -12,6 +12,7 @@ pub mod country;
 pub mod email;
 pub mod invalid;
 pub mod login;
+pub mod priority;
 pub mod product;
 pub mod user;
 
