@@ -158,7 +158,7 @@ impl Store {
                     .await
                     .map_err(constraint("email_domain"))?;
             }
-        });
+        })?;
         Ok(())
     }
 

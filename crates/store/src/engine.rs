@@ -3,9 +3,13 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::group_commit::{GroupWriter, WriteStats};
 use crate::{Result, StoreError};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -19,11 +23,11 @@ pub enum Engine {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Db {
-    /// Writes go through one connection; reads through several (WAL lets
-    /// them run beside the writer).
+    /// Writes go through one connection with group commit; reads through
+    /// several (WAL lets them run beside the writer).
     Sqlite {
         read: SqlitePool,
-        write: SqlitePool,
+        writer: Arc<GroupWriter>,
     },
     Postgres(PgPool),
 }
@@ -44,38 +48,54 @@ macro_rules! read {
     };
 }
 
-/// Runs `$body` with `$c` bound to the writing pool of the engine.
+/// Runs one write, `$body`, with `$c` bound to the writing connection
+/// (SQLite: a job of the group-commit writer) or pool (PostgreSQL).
+/// Evaluates to `Result<T>`.
 macro_rules! write {
     ($store:expr, |$c:ident| $body:expr) => {
         match &$store.db {
-            $crate::engine::Db::Sqlite { write: $c, .. } => $body,
-            $crate::engine::Db::Postgres($c) => $body,
+            $crate::engine::Db::Sqlite { writer, .. } => {
+                let mut job = writer.begin().await?;
+                let outcome: $crate::Result<_> = {
+                    let $c = job.connection();
+                    $body.map_err($crate::StoreError::from)
+                };
+                job.finish(outcome).await
+            }
+            $crate::engine::Db::Postgres($c) => $body.map_err($crate::StoreError::from),
         }
     };
 }
 
 /// Runs `$body` in one transaction, with `$tx` bound to its connection;
 /// commits when the body completes, rolls back when `?` leaves it early.
+/// Evaluates to `Result<T>` with `T` the body's value.
 macro_rules! transaction {
     ($store:expr, |$tx:ident| $body:expr) => {
         match &$store.db {
-            $crate::engine::Db::Sqlite { write, .. } => {
-                let mut transaction = write.begin().await?;
-                let value = {
-                    let $tx = &mut *transaction;
-                    $body
-                };
-                transaction.commit().await?;
-                value
+            $crate::engine::Db::Sqlite { writer, .. } => {
+                let mut job = writer.begin().await?;
+                let outcome: $crate::Result<_> = async {
+                    let $tx = job.connection();
+                    Ok($body)
+                }
+                .await;
+                job.finish(outcome).await
             }
             $crate::engine::Db::Postgres(pool) => {
                 let mut transaction = pool.begin().await?;
-                let value = {
+                let outcome: $crate::Result<_> = async {
                     let $tx = &mut *transaction;
-                    $body
-                };
-                transaction.commit().await?;
-                value
+                    Ok($body)
+                }
+                .await;
+                match outcome {
+                    Ok(value) => {
+                        transaction.commit().await?;
+                        Ok(value)
+                    }
+                    Err(error) => Err(error),
+                }
             }
         }
     };
@@ -93,17 +113,13 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options.clone())
-                .await?;
+            let writer = Arc::new(GroupWriter::new(options.clone().connect().await?));
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(options.read_only(true))
                 .await?;
             Ok(Self {
-                db: Db::Sqlite { read, write },
+                db: Db::Sqlite { read, writer },
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?;
@@ -129,7 +145,11 @@ impl Store {
     /// binary for this engine.
     pub async fn migrate(&self) -> Result<()> {
         match &self.db {
-            Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Db::Sqlite { writer, .. } => {
+                writer
+                    .exclusive(async |connection| Ok(SQLITE_MIGRATIONS.run(connection).await?))
+                    .await?
+            }
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -146,11 +166,20 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.db {
-            Db::Sqlite { read, write } => {
+            Db::Sqlite { read, writer } => {
                 read.close().await;
-                write.close().await;
+                writer.close().await;
             }
             Db::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Write jobs and commits so far (SQLite's group commit; `None` on
+    /// PostgreSQL, where transactions commit on their own).
+    pub fn write_stats(&self) -> Option<WriteStats> {
+        match &self.db {
+            Db::Sqlite { writer, .. } => Some(writer.stats()),
+            Db::Postgres(_) => None,
         }
     }
 

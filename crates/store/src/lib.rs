@@ -11,6 +11,7 @@
 mod engine;
 mod companies;
 mod error;
+mod group_commit;
 mod products;
 mod sessions;
 mod settings;
@@ -27,6 +28,7 @@ pub mod testing;
 pub use companies::CompanyScope;
 pub use engine::{Engine, Store, redact};
 pub use error::StoreError;
+pub use group_commit::WriteStats;
 pub use sessions::StoredSession;
 pub use tokens::{ApiToken, TokenId};
 pub use users::Credentials;

@@ -30,7 +30,7 @@ impl Store {
                     .await
                     .map_err(constraint("area"))?;
             }
-        });
+        })?;
         Ok(())
     }
 

@@ -372,3 +372,103 @@ async fn unsupported_urls_are_refused_without_their_password() {
     assert!(message.contains("unsupported database URL"), "{message}");
     assert!(!message.contains("hunter2"), "{message}");
 }
+
+mod group_commit {
+    use std::time::Duration;
+
+    use crate::testing::TestDatabase;
+
+    async fn count(store: &crate::Store) -> i64 {
+        read!(store, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM settings")
+            .fetch_one(c)
+            .await)
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_share_commits_and_all_land() {
+        let database = TestDatabase::sqlite();
+        let store = database.store().await;
+        let before = store.write_stats().unwrap();
+        let writes: Vec<_> = (0..200)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move { store.put_setting(&format!("key-{n}"), "value").await })
+            })
+            .collect();
+        for write in writes {
+            write.await.unwrap().unwrap();
+        }
+        assert_eq!(count(&store).await, 200, "every acknowledged write is visible");
+        let after = store.write_stats().unwrap();
+        assert_eq!(after.jobs - before.jobs, 200);
+        assert!(
+            after.commits - before.commits < 200,
+            "no batching: {before:?} → {after:?}"
+        );
+        store.close().await;
+        // And on disk: a new connection sees them.
+        let reopened = database.store().await;
+        assert_eq!(count(&reopened).await, 200);
+        reopened.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_leaves_its_batch_mates_alone() {
+        let database = TestDatabase::sqlite();
+        let store = database.store().await;
+        store.put_setting("taken", "1").await.unwrap();
+        let mut handles = Vec::new();
+        for n in 0..20 {
+            let store = store.clone();
+            handles.push(tokio::spawn(async move {
+                if n % 5 == 0 {
+                    // A unique violation inside a transaction.
+                    transaction!(store, |tx| {
+                        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, 'x')")
+                            .bind(format!("ok-{n}"))
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("INSERT INTO settings (key, value) VALUES ('taken', 'again')")
+                            .execute(&mut *tx)
+                            .await?;
+                    })
+                } else {
+                    store.put_setting(&format!("ok-{n}"), "1").await
+                }
+            }));
+        }
+        let mut failures = 0;
+        for handle in handles {
+            if handle.await.unwrap().is_err() {
+                failures += 1;
+            }
+        }
+        assert_eq!(failures, 4);
+        // 16 good writes plus `taken`; the failed transactions left nothing.
+        assert_eq!(count(&store).await, 17);
+        assert_eq!(store.setting("ok-0").await.unwrap(), None);
+        assert_eq!(store.setting("ok-1").await.unwrap().as_deref(), Some("1"));
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_goes_away_mid_transaction_writes_nothing() {
+        let database = TestDatabase::sqlite();
+        let store = database.store().await;
+        let abandoned = tokio::time::timeout(Duration::from_millis(50), async {
+            transaction!(store, |tx| {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ('half', 'written')")
+                    .execute(&mut *tx)
+                    .await?;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            })
+        })
+        .await;
+        assert!(abandoned.is_err(), "the caller timed out");
+        store.put_setting("next", "1").await.unwrap();
+        assert_eq!(store.setting("half").await.unwrap(), None);
+        assert_eq!(store.setting("next").await.unwrap().as_deref(), Some("1"));
+        store.close().await;
+    }
+}

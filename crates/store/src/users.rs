@@ -138,7 +138,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-        });
+        })?;
         Ok(())
     }
 
