@@ -5,6 +5,17 @@
 use crate::company::{Company, CompanyId, CompanyKind};
 use crate::user::{Role, User, UserId};
 
+/// What the access rules need to know of a case.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseAccess<'a> {
+    pub company: &'a CompanyId,
+    /// The partner that implemented the case's company.
+    pub implemented_by: Option<&'a CompanyId>,
+    pub opened_by: &'a UserId,
+    /// The people copied on the case.
+    pub contacts: &'a [UserId],
+}
+
 /// The authenticated caller, as the rules of this module need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -61,6 +72,38 @@ impl Actor {
             || self.is_vendor_staff()
             || (user.company_id == self.company_id
                 && (self.has(Role::DesignatedSupportUser) || self.has(Role::AuthorizedManager)))
+    }
+}
+
+impl Actor {
+    /// Who sees a case: vendor staff all; a company's designated users all
+    /// of its cases; other customer users the cases they opened or are
+    /// copied on; partner users the cases of the companies they implemented.
+    pub fn may_read_case(&self, case: CaseAccess<'_>) -> bool {
+        let involved = case.opened_by == &self.user_id || case.contacts.contains(&self.user_id);
+        match self.company_kind {
+            CompanyKind::Vendor => true,
+            CompanyKind::Customer => {
+                case.company == &self.company_id && (involved || self.has(Role::DesignatedSupportUser))
+            }
+            CompanyKind::Partner => involved || case.implemented_by == Some(&self.company_id),
+        }
+    }
+
+    /// R16: analysts (and their managers) answer cases publicly.
+    pub fn answers_cases(&self) -> bool {
+        self.is_vendor_staff() && (self.has(Role::SupportAnalyst) || self.has(Role::SupportManager))
+    }
+
+    /// R20: support managers review escalation requests and see every queue.
+    pub fn manages_support(&self) -> bool {
+        self.is_vendor_staff() && self.has(Role::SupportManager)
+    }
+
+    /// R18: the experts an analyst can bring in.
+    pub fn is_expert(&self) -> bool {
+        self.is_vendor_staff()
+            && (self.has(Role::SupportCoach) || self.has(Role::ProductManagement) || self.has(Role::Engineering))
     }
 }
 
@@ -150,6 +193,51 @@ mod tests {
         assert!(dana.may_read_user(&ulysse));
         assert!(!sam.may_read_user(&ulysse));
         assert!(!chef.may_read_user(&ulysse));
+    }
+
+    #[test]
+    fn cases_are_seen_by_their_company_as_r2_says_and_by_the_partner() {
+        let acme = CompanyId("acme".into());
+        let northwind = CompanyId("northwind".into());
+        let ulysse_id = UserId("ulysse".into());
+        let contacts = [UserId("copied".into())];
+        let case = CaseAccess {
+            company: &acme,
+            implemented_by: Some(&northwind),
+            opened_by: &ulysse_id,
+            contacts: &contacts,
+        };
+        let dana = actor("dana", "acme", CompanyKind::Customer, &[Role::DesignatedSupportUser]);
+        let ulysse = actor("ulysse", "acme", CompanyKind::Customer, &[]);
+        let copied = actor("copied", "acme", CompanyKind::Customer, &[]);
+        let colleague = actor("sam", "acme", CompanyKind::Customer, &[]);
+        let chef = actor("chef", "lumiere", CompanyKind::Customer, &[Role::DesignatedSupportUser]);
+        let pat = actor("pat", "northwind", CompanyKind::Partner, &[]);
+        let other_partner = actor("x", "contoso", CompanyKind::Partner, &[]);
+        let analyst = actor("analyst", "vendor", CompanyKind::Vendor, &[Role::SupportAnalyst]);
+        for (who, sees) in [
+            (&dana, true),
+            (&ulysse, true),
+            (&copied, true),
+            (&colleague, false),
+            (&chef, false),
+            (&pat, true),
+            (&other_partner, false),
+            (&analyst, true),
+        ] {
+            assert_eq!(who.may_read_case(case), sees, "{}", who.user_id);
+        }
+    }
+
+    #[test]
+    fn staff_roles_answer_review_and_advise() {
+        let analyst = actor("a", "vendor", CompanyKind::Vendor, &[Role::SupportAnalyst]);
+        let lead = actor("l", "vendor", CompanyKind::Vendor, &[Role::SupportManager]);
+        let coach = actor("c", "vendor", CompanyKind::Vendor, &[Role::SupportCoach]);
+        let dana = actor("d", "acme", CompanyKind::Customer, &[Role::DesignatedSupportUser]);
+        assert!(analyst.answers_cases() && lead.answers_cases() && !coach.answers_cases() && !dana.answers_cases());
+        assert!(lead.manages_support() && !analyst.manages_support());
+        assert!(coach.is_expert() && !analyst.is_expert());
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! and stays typed inside.
 
 pub mod access;
+pub mod case;
 pub mod company;
 pub mod contact;
 pub mod country;
 pub mod email;
+pub mod escalation;
 pub mod invalid;
 pub mod login;
 pub mod priority;
