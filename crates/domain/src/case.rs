@@ -4,7 +4,12 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::company::CompanyId;
+use crate::escalation::Decision;
 use crate::invalid::bounded_text;
+use crate::priority::{Environment, Impact, Priority, PriorityReason, Scope};
+use crate::product::{AreaKey, ProductKey};
+use crate::user::UserId;
 use crate::{Invalid, InvalidKind};
 
 /// A case's human-friendly number: sequential, shown as is (`1042`).
@@ -272,6 +277,123 @@ impl Answer {
             Self::Recreating { .. } => AnswerKind::Recreating,
             Self::Solution { .. } => AnswerKind::Solution,
         }
+    }
+}
+
+/// A case's internal identifier (the number is for people).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CaseId(pub String);
+
+/// A case as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub id: CaseId,
+    pub number: CaseNumber,
+    pub company_id: CompanyId,
+    pub opened_by: UserId,
+    /// The people copied on the case (they see it and hear of it).
+    pub contacts: Vec<UserId>,
+    pub product: ProductKey,
+    pub area: AreaKey,
+    pub environment: Environment,
+    pub impact: Impact,
+    pub scope: Scope,
+    pub subject: Subject,
+    pub description: String,
+    pub steps: Option<String>,
+    pub expected: Option<String>,
+    pub status: CaseStatus,
+    pub priority: Priority,
+    pub priority_reasons: Vec<PriorityReason>,
+    pub assignee: Option<UserId>,
+    pub escalated: bool,
+    /// R18: customers see only that specialists are involved.
+    pub experts_involved: bool,
+    /// The case this one was split from (R13).
+    pub split_from: Option<CaseNumber>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub first_response_at: Option<Timestamp>,
+    pub solved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub last_update_request_at: Option<Timestamp>,
+    /// Bumped by every change; a change made from a stale copy is refused.
+    pub version: i64,
+}
+
+/// Something that happened on a case: its timeline (R26 begins here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub id: String,
+    pub at: Timestamp,
+    /// Who did it; `None` for Guichet itself (automatic closing).
+    pub actor: Option<UserId>,
+    /// Internal events are never shown to customers.
+    pub internal: bool,
+    pub happening: Happening,
+}
+
+/// What happened, with what the timeline shows of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Happening {
+    Opened { priority: Priority },
+    Answered { answer: Answer },
+    Commented { body: String },
+    /// An internal note.
+    Noted { body: String },
+    StatusChanged { from: CaseStatus, to: CaseStatus },
+    Assigned { to: Option<UserId> },
+    UpdateRequested { body: Option<String> },
+    EscalationRequested { request: String, reason: String },
+    EscalationReviewed { request: String, decision: Decision, note: String },
+    ExpertEngaged { engagement: String, expert: UserId, question: String },
+    ExpertReplied { engagement: String, body: String },
+    ExpertEngagementClosed { engagement: String },
+    SplitInto { number: CaseNumber },
+    SplitFrom { number: CaseNumber },
+    SolutionAccepted,
+    Reopened,
+    ClosedAutomatically,
+}
+
+impl Happening {
+    /// The kind, as stored and as the API names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Opened { .. } => "opened",
+            Self::Answered { .. } => "answered",
+            Self::Commented { .. } => "commented",
+            Self::Noted { .. } => "noted",
+            Self::StatusChanged { .. } => "status_changed",
+            Self::Assigned { .. } => "assigned",
+            Self::UpdateRequested { .. } => "update_requested",
+            Self::EscalationRequested { .. } => "escalation_requested",
+            Self::EscalationReviewed { .. } => "escalation_reviewed",
+            Self::ExpertEngaged { .. } => "expert_engaged",
+            Self::ExpertReplied { .. } => "expert_replied",
+            Self::ExpertEngagementClosed { .. } => "expert_engagement_closed",
+            Self::SplitInto { .. } => "split_into",
+            Self::SplitFrom { .. } => "split_from",
+            Self::SolutionAccepted => "solution_accepted",
+            Self::Reopened => "reopened",
+            Self::ClosedAutomatically => "closed_automatically",
+        }
+    }
+
+    /// Whether customers may see it: notes, assignments and the experts'
+    /// thread stay inside (R18: customers see only that specialists are
+    /// involved).
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Self::Noted { .. }
+                | Self::Assigned { .. }
+                | Self::ExpertEngaged { .. }
+                | Self::ExpertReplied { .. }
+                | Self::ExpertEngagementClosed { .. }
+        )
     }
 }
 

@@ -4,6 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::case::CaseId;
 use crate::product::{AreaKey, ProductKey, Skill};
 use crate::user::UserId;
 use crate::{Invalid, InvalidKind};
@@ -85,6 +86,23 @@ impl EscalationStatus {
             Decision::Decline => Self::Declined,
         }
     }
+}
+
+/// A customer's request to escalate a case, and its review (R20).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationRequest {
+    pub id: String,
+    pub case_id: CaseId,
+    pub requested_by: UserId,
+    pub reason: String,
+    pub status: EscalationStatus,
+    pub requested_at: Timestamp,
+    /// Reviews have their own target time (1 business hour by default).
+    pub review_due_at: Timestamp,
+    pub reviewed_by: Option<UserId>,
+    pub reviewed_at: Option<Timestamp>,
+    /// The manager's note, which the customer sees.
+    pub note: Option<String>,
 }
 
 /// Why an escalation cannot be requested.

@@ -12,6 +12,7 @@ pub mod contact;
 pub mod country;
 pub mod email;
 pub mod escalation;
+pub mod expert;
 pub mod invalid;
 pub mod login;
 pub mod priority;
