@@ -9,6 +9,9 @@
 
 #[macro_use]
 mod engine;
+#[macro_use]
+mod outbox;
+mod cases;
 mod companies;
 mod error;
 mod group_commit;
@@ -25,10 +28,12 @@ mod tests;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use cases::{CaseChange, CaseFilter, CaseOrder, CaseScope};
 pub use companies::CompanyScope;
 pub use engine::{Engine, Store, redact};
 pub use error::StoreError;
 pub use group_commit::WriteStats;
+pub use outbox::OutboxMessage;
 pub use sessions::StoredSession;
 pub use tokens::{ApiToken, TokenId};
 pub use users::Credentials;

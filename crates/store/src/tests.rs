@@ -11,11 +11,11 @@ use jiff::{SignedDuration, Timestamp};
 use crate::testing::{TestDatabase, on_each_engine};
 use crate::{ApiToken, CompanyScope, StoreError, TokenId, new_id};
 
-fn now() -> Timestamp {
+pub(super) fn now() -> Timestamp {
     Timestamp::from_second(1_800_000_000).unwrap()
 }
 
-fn product(key: &str, areas: &[&str]) -> Product {
+pub(super) fn product(key: &str, areas: &[&str]) -> Product {
     Product {
         key: ProductKey::parse(key).unwrap(),
         name: key.to_uppercase(),
@@ -29,7 +29,7 @@ fn product(key: &str, areas: &[&str]) -> Product {
     }
 }
 
-fn company(name: &str, kind: CompanyKind, domain: &str) -> Company {
+pub(super) fn company(name: &str, kind: CompanyKind, domain: &str) -> Company {
     let country = CountryCode::parse("FR").unwrap();
     Company {
         id: CompanyId(new_id()),
@@ -46,7 +46,7 @@ fn company(name: &str, kind: CompanyKind, domain: &str) -> Company {
     }
 }
 
-fn user(company: &Company, email: &str, roles: &[Role]) -> User {
+pub(super) fn user(company: &Company, email: &str, roles: &[Role]) -> User {
     User {
         id: UserId(new_id()),
         company_id: company.id.clone(),
@@ -470,5 +470,375 @@ mod group_commit {
         assert_eq!(store.setting("half").await.unwrap(), None);
         assert_eq!(store.setting("next").await.unwrap().as_deref(), Some("1"));
         store.close().await;
+    }
+}
+
+mod cases {
+    use guichet_domain::case::{Answer, Case, CaseEvent, CaseId, CaseNumber, CaseStatus, Happening, Subject};
+    use guichet_domain::company::{Company, CompanyKind};
+    use guichet_domain::escalation::{EscalationRequest, EscalationStatus};
+    use guichet_domain::expert::{EngagementStatus, ExpertEngagement};
+    use guichet_domain::priority::{self, Environment, Impact, PriorityTable, Scope};
+    use guichet_domain::product::{AreaKey, ProductKey, Skill};
+    use guichet_domain::user::{Role, User};
+    use jiff::SignedDuration;
+
+    use super::{company, now, product, user};
+    use crate::testing::on_each_engine;
+    use crate::{CaseChange, CaseFilter, CaseOrder, CaseScope, OutboxMessage, Store, StoreError, new_id};
+
+    struct World {
+        acme: Company,
+        northwind: Company,
+        dana: User,
+        ulysse: User,
+        analyst: User,
+        pat: User,
+    }
+
+    async fn world(store: &Store) -> World {
+        store
+            .create_product(&product("financials", &["general_ledger", "reporting"]))
+            .await
+            .unwrap();
+        let vendor = company("Support", CompanyKind::Vendor, "support.example");
+        let northwind = company("Northwind", CompanyKind::Partner, "northwind.example");
+        let mut acme = company("Acme", CompanyKind::Customer, "acme.example");
+        acme.implemented_by = Some(northwind.id.clone());
+        for c in [&vendor, &northwind, &acme] {
+            store.create_company(c, now()).await.unwrap();
+        }
+        let dana = user(&acme, "dana@acme.example", &[Role::DesignatedSupportUser]);
+        let ulysse = user(&acme, "ulysse@acme.example", &[]);
+        let mut analyst = user(&vendor, "analyst@support.example", &[Role::SupportAnalyst]);
+        analyst.skills = vec![Skill::parse("financials.general_ledger").unwrap()];
+        let pat = user(&northwind, "pat@northwind.example", &[]);
+        for u in [&dana, &ulysse, &analyst, &pat] {
+            store.create_user(u, None, now()).await.unwrap();
+        }
+        World {
+            acme,
+            northwind,
+            dana,
+            ulysse,
+            analyst,
+            pat,
+        }
+    }
+
+    fn new_case(company: &Company, opener: &User, area: &str) -> Case {
+        let assessment = priority::assess(
+            &PriorityTable::default(),
+            Impact::Blocked,
+            Scope::Group,
+            Environment::Production,
+        );
+        Case {
+            id: CaseId(new_id()),
+            number: CaseNumber(0),
+            company_id: company.id.clone(),
+            opened_by: opener.id.clone(),
+            contacts: vec![],
+            product: ProductKey::parse("financials").unwrap(),
+            area: AreaKey::parse(area).unwrap(),
+            environment: Environment::Production,
+            impact: Impact::Blocked,
+            scope: Scope::Group,
+            subject: Subject::parse("Journal entries will not post").unwrap(),
+            description: "Since this morning.".into(),
+            steps: Some("1. Post".into()),
+            expected: None,
+            status: CaseStatus::New,
+            priority: assessment.priority,
+            priority_reasons: assessment.reasons,
+            assignee: None,
+            escalated: false,
+            experts_involved: false,
+            split_from: None,
+            created_at: now(),
+            updated_at: now(),
+            first_response_at: None,
+            solved_at: None,
+            closed_at: None,
+            last_update_request_at: None,
+            version: 1,
+        }
+    }
+
+    fn event(actor: &User, happening: Happening) -> CaseEvent {
+        CaseEvent {
+            id: new_id(),
+            at: now(),
+            actor: Some(actor.id.clone()),
+            internal: happening.is_internal(),
+            happening,
+        }
+    }
+
+    #[tokio::test]
+    async fn cases_open_with_sequential_numbers_and_their_timeline() {
+        on_each_engine(|store| async move {
+            let w = world(&store).await;
+            let mut first = new_case(&w.acme, &w.dana, "general_ledger");
+            let opened = [event(
+                &w.dana,
+                Happening::Opened {
+                    priority: first.priority,
+                },
+            )];
+            let notice = [OutboxMessage::new(
+                "notification",
+                &serde_json::json!({"event": "opened"}),
+                now(),
+            )];
+            let number = store
+                .open_case(
+                    &first,
+                    CaseChange {
+                        events: &opened,
+                        outbox: &notice,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(number, CaseNumber(1001));
+            first.number = number;
+            let second = new_case(&w.acme, &w.ulysse, "reporting");
+            let second_number = store.open_case(&second, CaseChange::default()).await.unwrap();
+            assert_eq!(second_number, CaseNumber(1002));
+
+            let stored = store.case_by_number(number).await.unwrap().unwrap();
+            assert_eq!(stored, first);
+            assert_eq!(store.case_by_id(&first.id).await.unwrap(), Some(first.clone()));
+            assert_eq!(store.case_events(&first.id, false).await.unwrap().len(), 1);
+            assert_eq!(store.pending_outbox("notification", now(), 10).await.unwrap().len(), 1);
+
+            // An area that does not exist is refused, nothing stays.
+            let bad = new_case(&w.acme, &w.dana, "payroll");
+            assert!(matches!(
+                store.open_case(&bad, CaseChange::default()).await,
+                Err(StoreError::Dangling("area"))
+            ));
+            assert_eq!(store.case_by_id(&bad.id).await.unwrap(), None);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn changes_are_checked_against_the_version_they_were_read_at() {
+        on_each_engine(|store| async move {
+            let w = world(&store).await;
+            let case = new_case(&w.acme, &w.dana, "general_ledger");
+            let number = store.open_case(&case, CaseChange::default()).await.unwrap();
+            let read = store.case_by_number(number).await.unwrap().unwrap();
+
+            let mut answered = read.clone();
+            answered.status = CaseStatus::WaitingOnCustomer;
+            answered.assignee = Some(w.analyst.id.clone());
+            answered.first_response_at = Some(now());
+            answered.contacts = vec![w.ulysse.id.clone()];
+            let answer = Answer::NeedInfo {
+                body: "Which journal?".into(),
+            };
+            let events = [
+                event(&w.analyst, Happening::Answered { answer }),
+                event(
+                    &w.analyst,
+                    Happening::Noted {
+                        body: "Looks like the period is closed.".into(),
+                    },
+                ),
+            ];
+            store
+                .change_case(
+                    &answered,
+                    CaseChange {
+                        events: &events,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let stale = store.change_case(&answered, CaseChange::default()).await;
+            assert!(matches!(stale, Err(StoreError::Conflict("case"))), "{stale:?}");
+
+            let now_stored = store.case_by_number(number).await.unwrap().unwrap();
+            assert_eq!(now_stored.version, 2);
+            assert_eq!(now_stored.status, CaseStatus::WaitingOnCustomer);
+            assert_eq!(now_stored.contacts, vec![w.ulysse.id.clone()]);
+            assert_eq!(
+                store.case_events(&case.id, false).await.unwrap().len(),
+                1,
+                "the note is internal"
+            );
+            assert_eq!(store.case_events(&case.id, true).await.unwrap().len(), 2);
+
+            let request = EscalationRequest {
+                id: new_id(),
+                case_id: case.id.clone(),
+                requested_by: w.dana.id.clone(),
+                reason: "Month end".into(),
+                status: EscalationStatus::Pending,
+                requested_at: now(),
+                review_due_at: now() + SignedDuration::from_hours(1),
+                reviewed_by: None,
+                reviewed_at: None,
+                note: None,
+            };
+            store
+                .change_case(
+                    &now_stored,
+                    CaseChange {
+                        escalation: Some(&request),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                store
+                    .escalation_requests(Some(EscalationStatus::Pending))
+                    .await
+                    .unwrap(),
+                vec![request.clone()]
+            );
+            let reviewed = EscalationRequest {
+                status: EscalationStatus::Accepted,
+                note: Some("Yes".into()),
+                ..request.clone()
+            };
+            let mut escalated = store.case_by_number(number).await.unwrap().unwrap();
+            escalated.escalated = true;
+            store
+                .change_case(
+                    &escalated,
+                    CaseChange {
+                        escalation: Some(&reviewed),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert!(
+                store
+                    .escalation_requests(Some(EscalationStatus::Pending))
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            assert_eq!(store.escalation_request(&request.id).await.unwrap(), Some(reviewed));
+            assert_eq!(store.escalation_requests_of(&case.id).await.unwrap().len(), 1);
+
+            let engagement = ExpertEngagement {
+                id: new_id(),
+                case_id: case.id.clone(),
+                expert: w.analyst.id.clone(),
+                requested_by: w.analyst.id.clone(),
+                question: "Known bug?".into(),
+                status: EngagementStatus::Open,
+                created_at: now(),
+                updated_at: now(),
+            };
+            let latest = store.case_by_number(number).await.unwrap().unwrap();
+            store
+                .change_case(
+                    &latest,
+                    CaseChange {
+                        engagement: Some(&engagement),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                store.engagement(&engagement.id).await.unwrap(),
+                Some(engagement.clone())
+            );
+            assert_eq!(store.engagements_of(&case.id).await.unwrap().len(), 1);
+            assert_eq!(store.engagements_for(&w.analyst.id).await.unwrap().len(), 1);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn listings_follow_scope_filters_and_order() {
+        on_each_engine(|store| async move {
+            let w = world(&store).await;
+            let mut by_dana = new_case(&w.acme, &w.dana, "general_ledger");
+            by_dana.contacts = vec![w.ulysse.id.clone()];
+            let by_ulysse = new_case(&w.acme, &w.ulysse, "reporting");
+            let mut by_pat = new_case(&w.acme, &w.pat, "reporting");
+            by_pat.escalated = true;
+            let mut other = new_case(&w.acme, &w.dana, "reporting");
+            other.assignee = Some(w.analyst.id.clone());
+            other.status = CaseStatus::Solved;
+            other.solved_at = Some(now());
+            for case in [&by_dana, &by_ulysse, &by_pat, &other] {
+                store.open_case(case, CaseChange::default()).await.unwrap();
+            }
+            let numbers = |cases: Vec<Case>| cases.iter().map(|c| c.number.0).collect::<Vec<_>>();
+            let all = CaseFilter::new(CaseScope::All);
+            assert_eq!(numbers(store.cases(&all).await.unwrap()), [1004, 1003, 1002, 1001]);
+            let company = CaseFilter::new(CaseScope::Company(w.acme.id.clone()));
+            assert_eq!(store.cases(&company).await.unwrap().len(), 4);
+            let ulysse = CaseFilter::new(CaseScope::Involved {
+                company: w.acme.id.clone(),
+                user: w.ulysse.id.clone(),
+            });
+            assert_eq!(numbers(store.cases(&ulysse).await.unwrap()), [1002, 1001]);
+            let pat = CaseFilter::new(CaseScope::Partner {
+                partner: w.northwind.id.clone(),
+                user: w.pat.id.clone(),
+            });
+            assert_eq!(store.cases(&pat).await.unwrap().len(), 4);
+            let stranger = CaseFilter::new(CaseScope::Company(w.northwind.id.clone()));
+            assert!(store.cases(&stranger).await.unwrap().is_empty());
+
+            let open = CaseFilter {
+                open_only: true,
+                ..all.clone()
+            };
+            assert_eq!(numbers(store.cases(&open).await.unwrap()), [1003, 1002, 1001]);
+            let solved = CaseFilter {
+                status: Some(CaseStatus::Solved),
+                ..all.clone()
+            };
+            assert_eq!(numbers(store.cases(&solved).await.unwrap()), [1004]);
+            let unassigned = CaseFilter {
+                assignee: Some(None),
+                ..all.clone()
+            };
+            assert_eq!(store.cases(&unassigned).await.unwrap().len(), 3);
+            let escalated = CaseFilter {
+                escalated: Some(true),
+                ..all.clone()
+            };
+            assert_eq!(numbers(store.cases(&escalated).await.unwrap()), [1003]);
+            let page = CaseFilter {
+                before: Some(CaseNumber(1003)),
+                limit: 1,
+                ..all.clone()
+            };
+            assert_eq!(numbers(store.cases(&page).await.unwrap()), [1002]);
+            // The queue of an analyst skilled in general ledger, escalated first.
+            let queue = CaseFilter {
+                queue_of: Some(w.analyst.id.clone()),
+                order: CaseOrder::Queue,
+                ..all.clone()
+            };
+            assert_eq!(numbers(store.cases(&queue).await.unwrap()), [1001, 1004]);
+            let with_contacts = store.cases(&all).await.unwrap();
+            assert_eq!(
+                with_contacts.iter().find(|c| c.number.0 == 1001).unwrap().contacts,
+                vec![w.ulysse.id.clone()]
+            );
+
+            let loads = store.analyst_loads().await.unwrap();
+            assert_eq!(loads.len(), 1);
+            assert_eq!(loads[0].open_cases, 0, "a solved case is not a load");
+            assert_eq!(store.solved_before(now(), 10).await.unwrap(), vec![CaseNumber(1004)]);
+        })
+        .await;
     }
 }
