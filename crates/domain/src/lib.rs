@@ -6,6 +6,7 @@
 //! and stays typed inside.
 
 pub mod access;
+pub mod calendar;
 pub mod case;
 pub mod company;
 pub mod contact;
@@ -13,10 +14,12 @@ pub mod country;
 pub mod email;
 pub mod escalation;
 pub mod expert;
+pub mod holidays;
 pub mod invalid;
 pub mod login;
 pub mod priority;
 pub mod product;
+pub mod sla;
 pub mod user;
 
 pub use invalid::{Invalid, InvalidKind};
