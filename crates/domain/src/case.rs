@@ -338,21 +338,56 @@ pub struct CaseEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Happening {
-    Opened { priority: Priority },
-    Answered { answer: Answer },
-    Commented { body: String },
+    Opened {
+        priority: Priority,
+    },
+    Answered {
+        answer: Answer,
+    },
+    Commented {
+        body: String,
+    },
     /// An internal note.
-    Noted { body: String },
-    StatusChanged { from: CaseStatus, to: CaseStatus },
-    Assigned { to: Option<UserId> },
-    UpdateRequested { body: Option<String> },
-    EscalationRequested { request: String, reason: String },
-    EscalationReviewed { request: String, decision: Decision, note: String },
-    ExpertEngaged { engagement: String, expert: UserId, question: String },
-    ExpertReplied { engagement: String, body: String },
-    ExpertEngagementClosed { engagement: String },
-    SplitInto { number: CaseNumber },
-    SplitFrom { number: CaseNumber },
+    Noted {
+        body: String,
+    },
+    StatusChanged {
+        from: CaseStatus,
+        to: CaseStatus,
+    },
+    Assigned {
+        to: Option<UserId>,
+    },
+    UpdateRequested {
+        body: Option<String>,
+    },
+    EscalationRequested {
+        request: String,
+        reason: String,
+    },
+    EscalationReviewed {
+        request: String,
+        decision: Decision,
+        note: String,
+    },
+    ExpertEngaged {
+        engagement: String,
+        expert: UserId,
+        question: String,
+    },
+    ExpertReplied {
+        engagement: String,
+        body: String,
+    },
+    ExpertEngagementClosed {
+        engagement: String,
+    },
+    SplitInto {
+        number: CaseNumber,
+    },
+    SplitFrom {
+        number: CaseNumber,
+    },
     SolutionAccepted,
     Reopened,
     ClosedAutomatically,

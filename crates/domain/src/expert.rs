@@ -33,7 +33,10 @@ impl EngagementStatus {
             "open" => Ok(Self::Open),
             "answered" => Ok(Self::Answered),
             "closed" => Ok(Self::Closed),
-            other => Err(Invalid::new(InvalidKind::Unknown, format!("`{other}` is not an engagement status"))),
+            other => Err(Invalid::new(
+                InvalidKind::Unknown,
+                format!("`{other}` is not an engagement status"),
+            )),
         }
     }
 }
@@ -70,8 +73,14 @@ mod tests {
 
     #[test]
     fn r18_the_thread_moves_between_expert_and_analyst() {
-        assert_eq!(after_message(EngagementStatus::Open, true), Ok(EngagementStatus::Answered));
-        assert_eq!(after_message(EngagementStatus::Answered, false), Ok(EngagementStatus::Open));
+        assert_eq!(
+            after_message(EngagementStatus::Open, true),
+            Ok(EngagementStatus::Answered)
+        );
+        assert_eq!(
+            after_message(EngagementStatus::Answered, false),
+            Ok(EngagementStatus::Open)
+        );
         assert_eq!(after_message(EngagementStatus::Closed, true), Err(EngagementClosed));
         assert_eq!(EngagementStatus::parse("answered").unwrap(), EngagementStatus::Answered);
     }

@@ -11,7 +11,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use guichet_domain::contact::{SupportPolicy, SupportRegion};
 use guichet_domain::country::CountryCode;
+use guichet_domain::priority::{Priority, PriorityTable};
 use guichet_web::WebSettings;
+use guichet_web::cases::CaseSettings;
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +36,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub support: SupportConfig,
+    pub cases: CasesConfig,
 }
 
 impl Default for Config {
@@ -46,7 +49,78 @@ impl Default for Config {
             http: HttpConfig::default(),
             auth: AuthConfig::default(),
             support: SupportConfig::default(),
+            cases: CasesConfig::default(),
         }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CasesConfig {
+    /// R19: at most one update request per case per this many hours.
+    pub update_request_hours: u32,
+    /// A solved case may be reopened for this many days, then closes.
+    pub reopen_days: u32,
+    /// R20: escalation reviews are due within this much business time.
+    pub escalation_review_minutes: u32,
+    pub priority: PriorityConfig,
+}
+
+impl Default for CasesConfig {
+    fn default() -> Self {
+        Self {
+            update_request_hours: 4,
+            reopen_days: 7,
+            escalation_review_minutes: 60,
+            priority: PriorityConfig::default(),
+        }
+    }
+}
+
+/// R15's table: the priority of each impact in production, for the
+/// organization, a group and an individual; other environments are
+/// lowered by `non_production_steps` and never above the ceiling.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PriorityConfig {
+    pub outage: [String; 3],
+    pub blocked: [String; 3],
+    pub degraded: [String; 3],
+    pub question: [String; 3],
+    pub non_production_steps: u8,
+    pub non_production_ceiling: String,
+}
+
+impl Default for PriorityConfig {
+    fn default() -> Self {
+        let table = PriorityTable::default();
+        let row = |i: usize| table.production[i].map(|p| p.as_str().to_owned());
+        Self {
+            outage: row(0),
+            blocked: row(1),
+            degraded: row(2),
+            question: row(3),
+            non_production_steps: table.non_production_steps,
+            non_production_ceiling: table.non_production_ceiling.as_str().to_owned(),
+        }
+    }
+}
+
+impl PriorityConfig {
+    fn table(&self) -> anyhow::Result<PriorityTable> {
+        let parse = |p: &String| Priority::parse(p).map_err(|e| anyhow::anyhow!("cases.priority: {e}"));
+        let row =
+            |r: &[String; 3]| -> anyhow::Result<[Priority; 3]> { Ok([parse(&r[0])?, parse(&r[1])?, parse(&r[2])?]) };
+        Ok(PriorityTable {
+            production: [
+                row(&self.outage)?,
+                row(&self.blocked)?,
+                row(&self.degraded)?,
+                row(&self.question)?,
+            ],
+            non_production_steps: self.non_production_steps,
+            non_production_ceiling: parse(&self.non_production_ceiling)?,
+        })
     }
 }
 
@@ -199,6 +273,7 @@ impl Config {
     fn check(&self) -> anyhow::Result<()> {
         self.listen_address()?;
         self.support_policy()?;
+        self.cases.priority.table()?;
         if self.support.sla_tiers.is_empty() {
             bail!("support.sla_tiers needs at least one tier");
         }
@@ -272,6 +347,12 @@ impl Config {
             request_timeout: Duration::from_secs(self.http.request_timeout_secs),
             client_ip_header: Some(self.http.client_ip_header.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()),
             metrics: self.http.metrics,
+            cases: CaseSettings {
+                priorities: self.cases.priority.table().unwrap_or_default(),
+                update_request_period: SignedDuration::from_hours(i64::from(self.cases.update_request_hours)),
+                reopen_period: SignedDuration::from_hours(24 * i64::from(self.cases.reopen_days)),
+                escalation_review_target: SignedDuration::from_mins(i64::from(self.cases.escalation_review_minutes)),
+            },
         }
     }
 }
@@ -402,6 +483,24 @@ mod tests {
         assert!(error(&[("GUICHET_HTTP__NOPE", "1")]).contains("nope"));
         assert!(error(&[("GUICHET_SUPPORT__DESIGNATED_ONLY_COUNTRIES", "USA")]).contains("designated_only_countries"));
         assert!(error(&[("GUICHET_LOG_FORMAT", "xml")]).contains("log_format"));
+    }
+
+    #[test]
+    fn r15_the_priority_table_is_configuration() {
+        let config = Config::load(
+            None,
+            env(&[("GUICHET_CASES__PRIORITY__QUESTION", r#"["P3", "P4", "P4"]"#)]),
+        )
+        .unwrap()
+        .config;
+        let table = config.web_settings().cases.priorities;
+        assert_eq!(table.production[3], [Priority::P3, Priority::P4, Priority::P4]);
+        assert_eq!(table.production[0], PriorityTable::default().production[0]);
+        let error = format!(
+            "{:#}",
+            Config::load(None, env(&[("GUICHET_CASES__PRIORITY__OUTAGE", "P0,P1,P1")])).unwrap_err()
+        );
+        assert!(error.contains("cases.priority"), "{error}");
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl Server {
             .with_context(|| format!("binding {address}"))?;
         let address = listener.local_addr()?;
         let state = AppState::new(store.clone(), config.support_policy()?, config.web_settings(), clock);
-        let app = guichet_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app = guichet_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let (stop, mut stopped) = watch::channel(false);
         let mut stopped_too = stopped.clone();
         let task = tokio::spawn(async move {
@@ -57,17 +57,16 @@ impl Server {
                 })
                 .await
         });
-        let sweeper = store.clone();
         let housekeeping = tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(3600));
+            // Every minute: close solved cases whose reopen period is over;
+            // every hour: delete expired sessions.
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            let mut ticks: u64 = 0;
             loop {
                 tokio::select! {
                     _ = every.tick() => {
-                        match sweeper.delete_expired_sessions(jiff::Timestamp::now()).await {
-                            Ok(count) if count > 0 => tracing::info!(count, "expired sessions deleted"),
-                            Ok(_) => {}
-                            Err(error) => tracing::warn!(%error, "deleting expired sessions"),
-                        }
+                        housekeep(&state, ticks % 60 == 0).await;
+                        ticks += 1;
                     }
                     _ = stopped_too.changed() => break,
                 }
@@ -101,6 +100,21 @@ impl Server {
         shutdown_signal().await;
         tracing::info!("shutting down");
         self.shutdown().await
+    }
+}
+
+async fn housekeep(state: &AppState, hourly: bool) {
+    match guichet_web::cases::close_solved_cases(state).await {
+        Ok(count) if count > 0 => tracing::info!(count, "solved cases closed"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(code = %error.code, "closing solved cases"),
+    }
+    if hourly {
+        match state.store.delete_expired_sessions(state.clock.now()).await {
+            Ok(count) if count > 0 => tracing::info!(count, "expired sessions deleted"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "deleting expired sessions"),
+        }
     }
 }
 

@@ -55,6 +55,7 @@ enum UserFilter<'a> {
     Email(&'a str),
     Company(&'a str),
     CompanyRole(&'a str, Role),
+    Role(Role),
 }
 
 impl UserFilter<'_> {
@@ -64,6 +65,7 @@ impl UserFilter<'_> {
             Self::Email(email) => ("email", email.to_owned(), ""),
             Self::Company(company) => ("company", company.to_owned(), ""),
             Self::CompanyRole(company, role) => ("role", company.to_owned(), role.as_str()),
+            Self::Role(role) => ("any_role", String::new(), role.as_str()),
         }
     }
 }
@@ -72,7 +74,8 @@ macro_rules! user_filter {
     () => {
         "(($1 = 'id' AND u.id = $2) OR ($1 = 'email' AND u.email = $2) OR ($1 = 'company' AND u.company_id = $2) \
          OR ($1 = 'role' AND u.company_id = $2 AND EXISTS \
-             (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $3)))"
+             (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $3)) \
+         OR ($1 = 'any_role' AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $3)))"
     };
 }
 
@@ -184,6 +187,12 @@ impl Store {
     /// A company's users that hold `role`, by name.
     pub async fn users_with_role(&self, company: &CompanyId, role: Role) -> Result<Vec<User>> {
         self.users(UserFilter::CompanyRole(&company.0, role)).await
+    }
+
+    /// Every user holding `role`, whatever their company (staff roles live
+    /// only in the vendor company).
+    pub async fn users_holding(&self, role: Role) -> Result<Vec<User>> {
+        self.users(UserFilter::Role(role)).await
     }
 
     pub async fn credentials(&self, email: &EmailAddress) -> Result<Option<Credentials>> {

@@ -53,6 +53,12 @@ impl Tr {
         LOCALES.lookup(identifier(self.language), id)
     }
 
+    /// Whether the message `id` exists in this language (for messages
+    /// without arguments).
+    pub fn has(&self, id: &str) -> bool {
+        LOCALES.try_lookup(identifier(self.language), id).is_some()
+    }
+
     /// The message `id` with one argument.
     pub fn t1(&self, id: &str, name: &'static str, value: impl ToString) -> String {
         self.with(id, &[(name, value.to_string())])
@@ -61,6 +67,14 @@ impl Tr {
     /// The message `id` with two arguments.
     pub fn t2(&self, id: &str, a: (&'static str, &str), b: (&'static str, &str)) -> String {
         self.with(id, &[(a.0, a.1.to_owned()), (b.0, b.1.to_owned())])
+    }
+
+    /// The message `id` with three arguments.
+    pub fn t3(&self, id: &str, a: (&'static str, &str), b: (&'static str, &str), c: (&'static str, &str)) -> String {
+        self.with(
+            id,
+            &[(a.0, a.1.to_owned()), (b.0, b.1.to_owned()), (c.0, c.1.to_owned())],
+        )
     }
 
     fn with(&self, id: &str, args: &[(&'static str, String)]) -> String {

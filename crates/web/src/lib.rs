@@ -8,12 +8,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod cases;
 mod edge;
 pub mod error;
 pub mod i18n;
 mod portal;
 mod session_store;
 mod support;
+mod text;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +48,7 @@ pub struct WebSettings {
     pub client_ip_header: Option<String>,
     /// Serve `/metrics`.
     pub metrics: bool,
+    pub cases: cases::CaseSettings,
 }
 
 impl Default for WebSettings {
@@ -59,6 +62,7 @@ impl Default for WebSettings {
             request_timeout: Duration::from_secs(30),
             client_ip_header: None,
             metrics: true,
+            cases: cases::CaseSettings::default(),
         }
     }
 }

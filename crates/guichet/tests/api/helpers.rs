@@ -17,6 +17,8 @@ pub const PASSWORD: &str = guichet::demo::PASSWORD;
 pub struct App {
     pub url: String,
     pub client: reqwest::Client,
+    /// The server's store, for what a test must arrange behind its back.
+    pub store: guichet_store::Store,
 }
 
 /// Runs `story` against a fresh demo server on SQLite, then on PostgreSQL
@@ -59,6 +61,7 @@ where
         .await
         .expect("start the server");
     let app = App {
+        store: server.store.clone(),
         url: server.url(),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

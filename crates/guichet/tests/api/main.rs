@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod cases;
 mod cli;
 mod companies;
 mod errors;

@@ -4,6 +4,7 @@
 //! `/api/openapi.json`.
 
 mod auth;
+mod cases;
 mod companies;
 pub mod json;
 mod me;
@@ -39,6 +40,7 @@ use crate::error::{ApiError, Problem};
         (name = "companies", description = "Customer and partner companies (R1, R2, R4)"),
         (name = "users", description = "Users and their roles (R2, R6)"),
         (name = "products", description = "The product catalogue"),
+        (name = "cases", description = "Cases, answers, update and escalation requests, experts (R12–R20)"),
     )
 )]
 struct ApiDoc;
@@ -68,6 +70,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::create_user))
         .routes(routes!(users::get_user, users::update_user))
         .routes(routes!(products::list_products, products::create_product))
+        .routes(routes!(cases::open_case, cases::list_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::queue))
+        .routes(routes!(cases::answer))
+        .routes(routes!(cases::comment))
+        .routes(routes!(cases::request_update))
+        .routes(routes!(cases::request_escalation))
+        .routes(routes!(cases::list_escalations))
+        .routes(routes!(cases::review_escalation))
+        .routes(routes!(cases::assign))
+        .routes(routes!(cases::engage_expert))
+        .routes(routes!(cases::my_engagements))
+        .routes(routes!(cases::engagement_message))
+        .routes(routes!(cases::close_engagement))
+        .routes(routes!(cases::split))
+        .routes(routes!(cases::accept_solution))
+        .routes(routes!(cases::reopen))
 }
 
 /// The OpenAPI document, built once.
