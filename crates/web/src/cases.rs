@@ -13,6 +13,7 @@ use guichet_domain::company::{Company, CompanyId, CompanyKind};
 use guichet_domain::contact::{self, Reason};
 use guichet_domain::escalation::{self, Decision, EscalationRefusal, EscalationRequest, EscalationStatus};
 use guichet_domain::expert::{self, EngagementStatus, ExpertEngagement};
+use guichet_domain::holidays;
 use guichet_domain::priority::{self, Environment, Impact, Scope};
 use guichet_domain::product::{AreaKey, ProductKey};
 use guichet_domain::user::{Role, UserId};
@@ -121,9 +122,14 @@ pub(crate) async fn readable(state: &AppState, caller: &Caller, number: &str) ->
     }
 }
 
-/// The business calendar of a company: its time zone and opening hours.
-pub(crate) fn calendar_of(company: &Company) -> BusinessCalendar {
-    BusinessCalendar::standard(company.time_zone.time_zone())
+/// The business calendar of a company (R21): its time zone, 06:00–18:00 on
+/// weekdays, and its country's public holidays around `now` (a country
+/// without holiday rules gets the opening hours alone).
+pub(crate) fn calendar_of(company: &Company, now: Timestamp) -> BusinessCalendar {
+    let zone = company.time_zone.time_zone();
+    let year = zone.to_datetime(now).year();
+    holidays::business_calendar_for(company.country, zone.clone(), None, year - 1..=year + 2)
+        .unwrap_or_else(|_| BusinessCalendar::standard(zone))
 }
 
 /// A notification for the mail worker: who should hear of what.
@@ -599,7 +605,7 @@ pub(crate) async fn request_escalation(
         reason: reason.clone(),
         status: EscalationStatus::Pending,
         requested_at: now,
-        review_due_at: calendar_of(&company).add(now, target).unwrap_or(now + target),
+        review_due_at: calendar_of(&company, now).add(now, target).unwrap_or(now + target),
         reviewed_by: None,
         reviewed_at: None,
         note: None,
