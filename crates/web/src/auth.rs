@@ -33,8 +33,8 @@ pub(crate) const SESSION_USER: &str = "user_id";
 /// purpose).
 pub struct Passwords {
     /// Checked against when the email is unknown, so an unknown account
-    /// takes as long to refuse as a wrong password.
-    decoy: String,
+    /// takes as long to refuse as a wrong password. Made on first use.
+    decoy: std::sync::OnceLock<String>,
 }
 
 impl Passwords {
@@ -43,7 +43,7 @@ impl Passwords {
 
     pub fn new() -> Self {
         Self {
-            decoy: hash_now("guichet-decoy-password").expect("hashing a constant works"),
+            decoy: std::sync::OnceLock::new(),
         }
     }
 
@@ -73,7 +73,13 @@ impl Passwords {
     /// Whether `password` matches `hash` (or the decoy when there is none).
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
         let known = hash.is_some();
-        let hash = hash.unwrap_or(&self.decoy).to_owned();
+        let hash = match hash {
+            Some(hash) => hash.to_owned(),
+            None => self
+                .decoy
+                .get_or_init(|| hash_now("guichet-decoy-password").expect("hashing a constant works"))
+                .clone(),
+        };
         let password = password.to_owned();
         let matches = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
@@ -251,7 +257,8 @@ pub struct Caller {
 }
 
 impl Caller {
-    async fn load(state: &AppState, user: User, token: Option<TokenId>) -> Result<Option<Self>, StoreError> {
+    /// The caller `user` makes, with their company (`None` if it is gone).
+    pub async fn for_user(state: &AppState, user: User, token: Option<TokenId>) -> Result<Option<Self>, StoreError> {
         let Some(company) = state.store.company(&user.company_id).await? else {
             return Ok(None);
         };
@@ -282,7 +289,7 @@ impl Caller {
             let Some(user) = state.store.user(&token.user_id).await? else {
                 return Ok(None);
             };
-            return Ok(Self::load(state, user, Some(token.id)).await?);
+            return Ok(Self::for_user(state, user, Some(token.id)).await?);
         }
         let Some(session) = parts.extensions.get::<Session>().cloned() else {
             return Ok(None);
@@ -292,7 +299,7 @@ impl Caller {
             return Ok(None);
         };
         match state.store.user(&UserId(user_id)).await? {
-            Some(user) => Ok(Self::load(state, user, None).await?),
+            Some(user) => Ok(Self::for_user(state, user, None).await?),
             None => Ok(None),
         }
     }

@@ -239,7 +239,7 @@ impl Changing {
 
 /// What opening a case takes (R14): the guided form's fields.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct OpenCase {
+pub struct OpenCase {
     pub product: Option<String>,
     pub area: Option<String>,
     pub environment: Option<String>,
@@ -257,7 +257,7 @@ pub(crate) struct OpenCase {
 
 /// R12–R15: opens a case for the caller, if they may, routed to the right
 /// analyst, with its priority and the reasons for it.
-pub(crate) async fn open(state: &AppState, caller: &Caller, request: OpenCase) -> Result<Case, ApiError> {
+pub async fn open(state: &AppState, caller: &Caller, request: OpenCase) -> Result<Case, ApiError> {
     let now = state.clock.now();
     // Who the case is for: a partner names one of its customers (R4).
     let implemented = if caller.company.kind == CompanyKind::Partner {
@@ -445,7 +445,7 @@ fn customers_only() -> ApiError {
 }
 
 /// R16: an analyst's public answer.
-pub(crate) async fn answer(
+pub async fn answer(
     state: &AppState,
     caller: &Caller,
     number: &str,
@@ -476,7 +476,7 @@ pub(crate) async fn answer(
 /// A comment: public from either side; internal notes from staff only. A
 /// customer's reply resumes a case waiting on them (R16) and reopens a
 /// solved one.
-pub(crate) async fn comment(
+pub async fn comment(
     state: &AppState,
     caller: &Caller,
     number: &str,
@@ -525,7 +525,7 @@ pub(crate) async fn comment(
 }
 
 /// R19: a customer asks for an update, at most once per period.
-pub(crate) async fn request_update(
+pub async fn request_update(
     state: &AppState,
     caller: &Caller,
     number: &str,
@@ -578,7 +578,7 @@ async fn managers(state: &AppState) -> Result<Vec<UserId>, ApiError> {
 
 /// R20: a customer asks for escalation, with a reason; a support manager
 /// reviews it within the review target (business time).
-pub(crate) async fn request_escalation(
+pub async fn request_escalation(
     state: &AppState,
     caller: &Caller,
     number: &str,
@@ -625,7 +625,7 @@ pub(crate) async fn request_escalation(
 
 /// R20: a support manager accepts (the case is escalated, optionally
 /// reassigned) or declines, with a note the customer sees.
-pub(crate) async fn review_escalation(
+pub async fn review_escalation(
     state: &AppState,
     caller: &Caller,
     request_id: &str,
@@ -729,12 +729,7 @@ async fn staff_member(
 }
 
 /// R12: an analyst takes, reassigns or releases (`None`) a case.
-pub(crate) async fn assign(
-    state: &AppState,
-    caller: &Caller,
-    number: &str,
-    assignee: Option<&str>,
-) -> Result<Case, ApiError> {
+pub async fn assign(state: &AppState, caller: &Caller, number: &str, assignee: Option<&str>) -> Result<Case, ApiError> {
     let (case, _) = readable(state, caller, number).await?;
     if !caller.actor.answers_cases() {
         return Err(analysts_only());
@@ -761,7 +756,7 @@ pub(crate) async fn assign(
 
 /// R18: an analyst brings in a support coach, product management or
 /// engineering with a question.
-pub(crate) async fn engage_expert(
+pub async fn engage_expert(
     state: &AppState,
     caller: &Caller,
     number: &str,
@@ -805,7 +800,7 @@ pub(crate) async fn engage_expert(
 
 /// A message in an engagement's thread: the expert's reply, or the
 /// analyst's follow-up. `close` ends the engagement instead.
-pub(crate) async fn engagement_message(
+pub async fn engagement_message(
     state: &AppState,
     caller: &Caller,
     engagement_id: &str,
@@ -976,7 +971,7 @@ pub(crate) async fn split(
 
 /// The customer accepts the proposed solution (the case closes) or
 /// reopens the case within the reopen period.
-pub(crate) async fn settle(state: &AppState, caller: &Caller, number: &str, accept: bool) -> Result<Case, ApiError> {
+pub async fn settle(state: &AppState, caller: &Caller, number: &str, accept: bool) -> Result<Case, ApiError> {
     let (case, _) = readable(state, caller, number).await?;
     if caller.actor.is_vendor_staff() {
         return Err(customers_only());

@@ -81,6 +81,11 @@ impl Clock {
         Self(Arc::new(move || at))
     }
 
+    /// A clock that reads the time from `now` (tests, replaying demo data).
+    pub fn from_fn(now: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        Self(Arc::new(now))
+    }
+
     pub fn now(&self) -> Timestamp {
         (self.0)()
     }
