@@ -65,7 +65,7 @@ impl Server {
             loop {
                 tokio::select! {
                     _ = every.tick() => {
-                        housekeep(&state, ticks % 60 == 0).await;
+                        housekeep(&state, ticks.is_multiple_of(60)).await;
                         ticks += 1;
                     }
                     _ = stopped_too.changed() => break,

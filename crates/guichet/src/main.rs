@@ -121,9 +121,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo { overrides } => {
             let config = load(cli.config.as_ref(), &overrides, true)?;
             let store = guichet::open_store(&config).await?;
-            let loaded = guichet::demo::seed(&store, jiff::Timestamp::now())
+            let now = jiff::Timestamp::now();
+            let loaded = guichet::demo::seed(&store, now)
                 .await
                 .context("loading the demo data")?;
+            guichet::demo::cases::seed(&store, &config.support_policy()?, &config.web_settings(), now)
+                .await
+                .context("loading the demo cases")?;
             let server = Server::start(&config, store, Clock::system()).await?;
             println!(
                 "Guichet demo at {}/ ({})",

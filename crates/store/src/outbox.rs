@@ -69,6 +69,20 @@ impl Store {
             .collect()
     }
 
+    /// Marks all pending work of `kind` created before `before` as done
+    /// (the demo data's notifications, which nobody should receive).
+    pub async fn complete_outbox_before(&self, kind: &str, before: Timestamp, now: Timestamp) -> Result<u64> {
+        write!(self, |c| sqlx::query(
+            "UPDATE outbox SET done_at = $3 WHERE done_at IS NULL AND kind = $1 AND created_at <= $2"
+        )
+        .bind(kind)
+        .bind(micros(before))
+        .bind(micros(now))
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))
+    }
+
     pub async fn complete_outbox(&self, id: &str, now: Timestamp) -> Result<()> {
         write!(self, |c| sqlx::query(
             "UPDATE outbox SET done_at = $2, attempts = attempts + 1 WHERE id = $1"

@@ -5,6 +5,8 @@
 //! Seeding is idempotent: each part is loaded once per database (a marker in
 //! `settings`), and what users did afterwards is kept.
 
+pub mod cases;
+
 use anyhow::Context;
 use guichet_domain::company::{Company, CompanyContact, CompanyId, CompanyKind, CompanyName, SlaTier};
 use guichet_domain::country::{CountryCode, TimeZoneName};
