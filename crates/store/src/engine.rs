@@ -183,6 +183,17 @@ impl Store {
         }
     }
 
+    /// How many rows `table` holds (benchmarks and checks).
+    pub async fn count_rows(&self, table: &'static str) -> Result<i64> {
+        let sql = match table {
+            "cases" => "SELECT COUNT(*) FROM cases",
+            "settings" => "SELECT COUNT(*) FROM settings",
+            "outbox" => "SELECT COUNT(*) FROM outbox",
+            other => return Err(StoreError::Corrupt(format!("no count for table `{other}`"))),
+        };
+        Ok(read!(self, |c| sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await)?)
+    }
+
     /// Every table and its columns, sorted: what the two engines' schemas
     /// must agree on.
     pub async fn schema(&self) -> Result<Vec<(String, Vec<String>)>> {
