@@ -243,23 +243,63 @@ impl CaseRow {
     }
 }
 
-/// Inserts timeline events inside a transaction body.
+/// `INSERT INTO {table} ({columns}) VALUES (…), (…)` for `rows` rows of
+/// numbered parameters: one statement however many rows.
+pub(crate) fn insert_rows(table: &str, columns: &str, rows: usize) -> String {
+    let width = columns.split(',').count();
+    let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..width {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * width + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Inserts timeline events inside a transaction body, in one statement.
 macro_rules! insert_events {
     ($tx:ident, $case:expr, $events:expr) => {
-        for event in $events {
-            sqlx::query(
-                "INSERT INTO case_events (id, case_id, at, actor_id, kind, internal, data) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&event.id)
-            .bind(&$case.id.0)
-            .bind(micros(event.at))
-            .bind(event.actor.as_ref().map(|a| a.0.as_str()))
-            .bind(event.happening.kind())
-            .bind(event.internal)
-            .bind(serde_json::to_string(&event.happening).map_err(corrupt("event"))?)
-            .execute(&mut *$tx)
-            .await?;
+        let events = $events;
+        if !events.is_empty() {
+            let sql = insert_rows(
+                "case_events",
+                "id, case_id, at, actor_id, kind, internal, data",
+                events.len(),
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for event in events {
+                query = query
+                    .bind(&event.id)
+                    .bind(&$case.id.0)
+                    .bind(micros(event.at))
+                    .bind(event.actor.as_ref().map(|a| a.0.as_str()))
+                    .bind(event.happening.kind())
+                    .bind(event.internal)
+                    .bind(serde_json::to_string(&event.happening).map_err(corrupt("event"))?);
+            }
+            query.execute(&mut *$tx).await?;
+        }
+    };
+}
+
+/// Inserts a case's contacts inside a transaction body.
+macro_rules! insert_contacts {
+    ($tx:ident, $case:expr) => {
+        for user in &$case.contacts {
+            sqlx::query("INSERT INTO case_contacts (case_id, user_id) VALUES ($1, $2)")
+                .bind(&$case.id.0)
+                .bind(&user.0)
+                .execute(&mut *$tx)
+                .await
+                .map_err(crate::error::constraint("contact"))?;
         }
     };
 }
@@ -271,14 +311,7 @@ macro_rules! replace_contacts {
             .bind(&$case.id.0)
             .execute(&mut *$tx)
             .await?;
-        for user in &$case.contacts {
-            sqlx::query("INSERT INTO case_contacts (case_id, user_id) VALUES ($1, $2)")
-                .bind(&$case.id.0)
-                .bind(&user.0)
-                .execute(&mut *$tx)
-                .await
-                .map_err(crate::error::constraint("contact"))?;
-        }
+        insert_contacts!($tx, $case);
     };
 }
 
@@ -337,7 +370,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(crate::error::constraint("area"))?;
-            replace_contacts!(tx, case);
+            insert_contacts!(tx, case);
             insert_events!(tx, case, change.events);
             insert_outbox!(tx, change.outbox);
             CaseNumber(number)

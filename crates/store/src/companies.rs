@@ -9,6 +9,7 @@ use guichet_domain::user::UserId;
 use jiff::Timestamp;
 
 use crate::error::constraint;
+use crate::users::split_list;
 use crate::{Result, Store, micros};
 
 /// Which companies a listing covers.
@@ -51,29 +52,26 @@ struct CompanyRow {
     contact_name: Option<String>,
     contact_email: Option<String>,
     contact_phone: Option<String>,
+    /// Comma-separated (product keys and domains have no commas).
+    products: Option<String>,
+    email_domains: Option<String>,
 }
 
 impl CompanyRow {
-    fn into_company(self, products: &[(String, String)], domains: &[(String, String)]) -> Result<Company> {
-        let of_this = |rows: &[(String, String)]| -> Vec<String> {
-            rows.iter()
-                .filter(|(company, _)| *company == self.id)
-                .map(|(_, value)| value.clone())
-                .collect()
-        };
+    fn into_company(self) -> Result<Company> {
         Ok(Company {
             kind: CompanyKind::parse(&self.kind)?,
             name: CompanyName::parse(&self.name)?,
             country: CountryCode::parse(&self.country)?,
             time_zone: TimeZoneName::parse(&self.time_zone)?,
-            products: of_this(products)
-                .iter()
-                .map(|p| ProductKey::parse(p))
+            products: split_list(self.products.as_deref())
+                .into_iter()
+                .map(ProductKey::parse)
                 .collect::<Result<_, _>>()?,
             sla_tier: SlaTier::from_stored(self.sla_tier),
-            email_domains: of_this(domains)
-                .iter()
-                .map(|d| EmailDomain::parse(d))
+            email_domains: split_list(self.email_domains.as_deref())
+                .into_iter()
+                .map(EmailDomain::parse)
                 .collect::<Result<_, _>>()?,
             account_manager: self.account_manager_id.map(UserId),
             implemented_by: self.implemented_by.map(CompanyId),
@@ -180,38 +178,30 @@ impl Store {
     /// The companies in `scope`, by name.
     pub async fn companies(&self, scope: &CompanyScope) -> Result<Vec<Company>> {
         let (mode, id) = scope.bind();
-        let rows: Vec<CompanyRow> = read!(self, |c| sqlx::query_as(concat!(
-            "SELECT ",
-            company_columns!(),
-            " FROM companies c WHERE ",
-            in_scope!(),
-            " ORDER BY c.name"
-        ))
-        .bind(mode)
-        .bind(id)
-        .fetch_all(c)
-        .await)?;
-        let products: Vec<(String, String)> = read!(self, |c| sqlx::query_as(concat!(
-            "SELECT c.id, p.product_key FROM company_products p JOIN companies c ON c.id = p.company_id WHERE ",
-            in_scope!(),
-            " ORDER BY p.product_key"
-        ))
-        .bind(mode)
-        .bind(id)
-        .fetch_all(c)
-        .await)?;
-        let domains: Vec<(String, String)> = read!(self, |c| sqlx::query_as(concat!(
-            "SELECT c.id, d.domain FROM company_email_domains d JOIN companies c ON c.id = d.company_id WHERE ",
-            in_scope!(),
-            " ORDER BY d.domain"
-        ))
-        .bind(mode)
-        .bind(id)
-        .fetch_all(c)
-        .await)?;
-        rows.into_iter()
-            .map(|row| row.into_company(&products, &domains))
-            .collect()
+        macro_rules! companies_sql {
+            ($agg:literal) => {
+                concat!(
+                    "SELECT ",
+                    company_columns!(),
+                    ", (SELECT ",
+                    $agg,
+                    "(p.product_key, ',') FROM company_products p WHERE p.company_id = c.id) \
+                     AS products, \
+                     (SELECT ",
+                    $agg,
+                    "(d.domain, ',') FROM company_email_domains d WHERE d.company_id = c.id) \
+                     AS email_domains FROM companies c WHERE ",
+                    in_scope!(),
+                    " ORDER BY c.name"
+                )
+            };
+        }
+        let rows: Vec<CompanyRow> = read_aggregating!(self, companies_sql, |query, c| query
+            .bind(mode)
+            .bind(id)
+            .fetch_all(c)
+            .await)?;
+        rows.into_iter().map(CompanyRow::into_company).collect()
     }
 
     /// The customers a partner implemented (R4), by name.

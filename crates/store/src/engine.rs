@@ -48,6 +48,25 @@ macro_rules! read {
     };
 }
 
+/// Like `read!`, for a query whose SQL differs between engines only in
+/// the name of the string aggregate (`group_concat` in SQLite, `string_agg`
+/// in PostgreSQL): `$sql` names a macro that takes that name and gives the
+/// SQL; `$q` is bound to `sqlx::query_as` of it, `$c` to the pool.
+macro_rules! read_aggregating {
+    ($store:expr, $sql:ident, |$q:ident, $c:ident| $body:expr) => {
+        match &$store.db {
+            $crate::engine::Db::Sqlite { read: $c, .. } => {
+                let $q = sqlx::query_as($sql!("group_concat"));
+                $body
+            }
+            $crate::engine::Db::Postgres($c) => {
+                let $q = sqlx::query_as($sql!("string_agg"));
+                $body
+            }
+        }
+    };
+}
+
 /// Runs one write, `$body`, with `$c` bound to the writing connection
 /// (SQLite: a job of the group-commit writer) or pool (PostgreSQL).
 /// Evaluates to `Result<T>`.

@@ -28,19 +28,27 @@ impl OutboxMessage {
     }
 }
 
-/// Inserts outbox rows inside a transaction body.
+/// Inserts outbox rows inside a transaction body, in one statement.
 macro_rules! insert_outbox {
     ($tx:ident, $messages:expr) => {
-        for message in $messages {
-            sqlx::query(
-                "INSERT INTO outbox (id, kind, payload, created_at, available_at, attempts) VALUES ($1, $2, $3, $4, $4, 0)",
-            )
-            .bind(&message.id)
-            .bind(&message.kind)
-            .bind(&message.payload)
-            .bind($crate::micros(message.created_at))
-            .execute(&mut *$tx)
-            .await?;
+        let messages = $messages;
+        if !messages.is_empty() {
+            let sql = $crate::cases::insert_rows(
+                "outbox",
+                "id, kind, payload, created_at, available_at, attempts",
+                messages.len(),
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for message in messages {
+                query = query
+                    .bind(&message.id)
+                    .bind(&message.kind)
+                    .bind(&message.payload)
+                    .bind($crate::micros(message.created_at))
+                    .bind($crate::micros(message.created_at))
+                    .bind(0i32);
+            }
+            query.execute(&mut *$tx).await?;
         }
     };
 }

@@ -17,19 +17,23 @@ struct UserRow {
     display_name: String,
     language: String,
     active: bool,
+    /// Comma-separated (roles and skills are keys without commas).
+    roles: Option<String>,
+    skills: Option<String>,
+}
+
+/// The items of a comma-separated aggregate, sorted.
+pub(crate) fn split_list(list: Option<&str>) -> Vec<&str> {
+    let mut items: Vec<&str> = list.unwrap_or("").split(',').filter(|item| !item.is_empty()).collect();
+    items.sort_unstable();
+    items
 }
 
 impl UserRow {
-    fn into_user(self, roles: &[(String, String)], skills: &[(String, String)]) -> Result<User> {
-        let of_this = |rows: &[(String, String)]| -> Vec<String> {
-            rows.iter()
-                .filter(|(user, _)| *user == self.id)
-                .map(|(_, value)| value.clone())
-                .collect()
-        };
-        let mut roles: Vec<Role> = of_this(roles)
-            .iter()
-            .map(|r| Role::parse(r))
+    fn into_user(self) -> Result<User> {
+        let mut roles: Vec<Role> = split_list(self.roles.as_deref())
+            .into_iter()
+            .map(Role::parse)
             .collect::<Result<_, _>>()?;
         roles.sort();
         Ok(User {
@@ -39,9 +43,9 @@ impl UserRow {
             language: Language::parse(&self.language)?,
             active: self.active,
             roles,
-            skills: of_this(skills)
-                .iter()
-                .map(|s| Skill::parse(s))
+            skills: split_list(self.skills.as_deref())
+                .into_iter()
+                .map(Skill::parse)
                 .collect::<Result<_, _>>()?,
             id: UserId(self.id),
         })
@@ -211,38 +215,28 @@ impl Store {
 
     async fn users(&self, filter: UserFilter<'_>) -> Result<Vec<User>> {
         let (mode, a, b) = filter.bind();
-        let rows: Vec<UserRow> = read!(self, |c| sqlx::query_as(concat!(
-            "SELECT u.id, u.company_id, u.email, u.display_name, u.language, u.active FROM users u WHERE ",
-            user_filter!(),
-            " ORDER BY u.display_name, u.email"
-        ))
-        .bind(mode)
-        .bind(&a)
-        .bind(b)
-        .fetch_all(c)
-        .await)?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
+        macro_rules! users_sql {
+            ($agg:literal) => {
+                concat!(
+                    "SELECT u.id, u.company_id, u.email, u.display_name, u.language, u.active, \
+                     (SELECT ",
+                    $agg,
+                    "(r.role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles, \
+                     (SELECT ",
+                    $agg,
+                    "(s.skill, ',') FROM user_skills s WHERE s.user_id = u.id) AS skills \
+                     FROM users u WHERE ",
+                    user_filter!(),
+                    " ORDER BY u.display_name, u.email"
+                )
+            };
         }
-        let roles: Vec<(String, String)> = read!(self, |c| sqlx::query_as(concat!(
-            "SELECT u.id, x.role FROM user_roles x JOIN users u ON u.id = x.user_id WHERE ",
-            user_filter!()
-        ))
-        .bind(mode)
-        .bind(&a)
-        .bind(b)
-        .fetch_all(c)
-        .await)?;
-        let skills: Vec<(String, String)> = read!(self, |c| sqlx::query_as(concat!(
-            "SELECT u.id, x.skill FROM user_skills x JOIN users u ON u.id = x.user_id WHERE ",
-            user_filter!(),
-            " ORDER BY x.skill"
-        ))
-        .bind(mode)
-        .bind(&a)
-        .bind(b)
-        .fetch_all(c)
-        .await)?;
-        rows.into_iter().map(|row| row.into_user(&roles, &skills)).collect()
+        let rows: Vec<UserRow> = read_aggregating!(self, users_sql, |query, c| query
+            .bind(mode)
+            .bind(&a)
+            .bind(b)
+            .fetch_all(c)
+            .await)?;
+        rows.into_iter().map(UserRow::into_user).collect()
     }
 }
