@@ -345,3 +345,126 @@ test('ulysse (not designated) may not open a case and is pointed to the designat
   }
   assertNoA11yFailures(failures);
 });
+
+test('marie (French) logs a case through the wizard; an analyst answers with an update she then reads', { timeout: 2 * TEST_TIMEOUT_MS }, async () => {
+  const failures = [];
+  const subject = `Les écritures ne se valident plus (${Date.now()})`;
+  const done = 'Nous avons reproduit l’erreur GL-4012 sur une copie de votre grand livre.';
+  const next = 'Un correctif est prévu vendredi ; nous vous tiendrons informée.';
+  const marie = await newPage();
+  const analyst = await newPage();
+  try {
+    const { page } = marie;
+    // 1. Step 1 of the wizard, through the navigation, in French.
+    await logIn(page, server.url, 'marie@lumiere.example');
+    // Her language is a stored preference (the first test leaves it at
+    // English): she switches back to French.
+    await clickAndLoad(page, page.locator('form.language button[name=language][value=fr]'));
+    assert.equal(await htmlLang(page), 'fr');
+    const logLink = page.locator('header nav a[href="/cases/new"]');
+    assert.equal(await textOf(page, 'header nav a[href="/cases/new"]'), 'Consigner une demande');
+    await clickAndLoad(page, logLink);
+    assert.equal(pathOf(page), '/cases/new');
+    assert.equal(await htmlLang(page), 'fr');
+    assert.equal(await textOf(page, 'h1'), 'Consigner une demande');
+    assert.equal(await textOf(page, '.steps [aria-current="step"]'), 'Étape 1 sur 2 : ce qui est touché');
+    await checkA11y(page, 'log a case, step 1 (fr)', failures);
+
+    await page.locator('#product_area').selectOption('financials/general_ledger');
+    await page.locator('#environment-production').check();
+    await page.locator('#impact-blocked').check();
+    await page.locator('#scope-group').check();
+    await clickAndLoad(page, page.locator('form.wizard .buttons button[type=submit]'));
+
+    // 2. Step 2: the assessed priority and its reasons, then the description.
+    assert.equal(pathOf(page), '/cases/new');
+    assert.equal(await textOf(page, '.steps [aria-current="step"]'), 'Étape 2 sur 2 : décrire le problème');
+    assert.equal(await textOf(page, '#assessed-priority h2'), 'Cette demande sera en P2 parce que :');
+    assert.match(await textOf(page, '#assessed-priority ul'), /bloqué/);
+    await checkA11y(page, 'log a case, step 2 (fr)', failures);
+    await page.locator('#subject').fill(subject);
+    await page.locator('#description').fill('Erreur GL-4012 à la validation depuis ce matin.');
+    await page.locator('#steps').fill('1. Ouvrir une écriture\n2. Valider');
+    await page.locator('#expected').fill('L’écriture est validée.');
+    await clickAndLoad(page, page.locator('form.wizard .buttons button[type=submit]'));
+
+    // 3. The case page.
+    const casePath = pathOf(page);
+    assert.match(casePath, /^\/cases\/\d+$/, 'after logging the case the browser is on its page');
+    assert.equal(await textOf(page, 'h1'), subject);
+    assert.match(await textOf(page, '#priority'), /^P2 parce que :/);
+    assert.match(await textOf(page, '.case-meta'), /Nouvelle/);
+    await checkA11y(page, 'case page (marie, new)', failures);
+
+    // 4. « Mes demandes » lists it.
+    await clickAndLoad(page, page.locator('header nav a[href="/cases"]'));
+    assert.equal(pathOf(page), '/cases');
+    assert.equal(await textOf(page, 'h1'), 'Mes demandes');
+    assert.equal(await page.locator(`table.cases a[href="${casePath}"]`).count(), 1);
+    assert.equal(await textOf(page, `table.cases a[href="${casePath}"]`), subject);
+    await checkA11y(page, 'my cases (fr)', failures);
+
+    // 5. The analyst answers with an update from the case page.
+    const a = analyst.page;
+    await logIn(a, server.url, 'analyst@support.example');
+    await a.goto(new URL('/queue', server.url).href);
+    assert.equal(await textOf(a, 'h1'), 'Queue');
+    await checkA11y(a, 'queue (analyst)', failures);
+    await a.goto(new URL(casePath, server.url).href);
+    assert.equal(await textOf(a, 'h1'), subject);
+    await checkA11y(a, 'case page (analyst)', failures);
+    await a.locator('#answer-kind').selectOption('update');
+    await a.locator('#answer-done').fill(done);
+    await a.locator('#answer-next').fill(next);
+    await clickAndLoad(a, a.locator('#form-answer button[type=submit]'));
+    assert.equal(pathOf(a), casePath);
+    assert.match(await textOf(a, '#timeline'), /Progress update/);
+
+    // 6. Marie reloads her case page: the update, in two labelled parts.
+    await page.goto(new URL(casePath, server.url).href);
+    const update = page.locator('#timeline li.entry-answered').last();
+    assert.equal(await update.locator('h3').textContent().then((t) => t.trim()), "Point d'avancement");
+    const labels = (await update.locator('h4').allTextContents()).map((t) => t.trim());
+    assert.deepEqual(labels, ['Ce qui a été fait', 'Ce qui va suivre']);
+    const texts = (await update.locator('p.text').allTextContents()).map((t) => t.trim());
+    assert.deepEqual(texts, [done, next]);
+    assert.match(await textOf(page, '.case-meta'), /En cours/);
+    await checkA11y(page, 'case page (marie, answered)', failures);
+  } finally {
+    await marie.context.close();
+    await analyst.context.close();
+  }
+  assertNoA11yFailures(failures);
+});
+
+test('a support manager reviews the escalation requests; ulysse is sent to a designated user', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const failures = [];
+  const lead = await newPage();
+  const ulysse = await newPage();
+  try {
+    const { page } = lead;
+    await logIn(page, server.url, 'lead@support.example');
+    await clickAndLoad(page, page.locator('header nav a[href="/escalations"]'));
+    assert.equal(pathOf(page), '/escalations');
+    assert.equal(await textOf(page, 'h1'), 'Escalation requests');
+    await checkA11y(page, 'escalation requests (manager)', failures);
+    await page.goto(new URL('/cases', server.url).href);
+    assert.equal(await textOf(page, 'h1'), 'All cases');
+    await checkA11y(page, 'all cases (manager)', failures);
+
+    const u = ulysse.page;
+    await logIn(u, server.url, 'ulysse@acme.example');
+    await u.goto(new URL('/cases/new', server.url).href);
+    assert.equal(
+      await u.locator('#may-open-case').getAttribute('data-reason'),
+      'designated_contact_required',
+    );
+    assert.equal(await u.locator('form[action="/cases/new"]').count(), 0, 'no wizard');
+    assert.equal(await u.locator('#may-open-case a[href="mailto:dana@acme.example"]').count(), 1);
+    await checkA11y(u, 'log a case, refused (ulysse)', failures);
+  } finally {
+    await lead.context.close();
+    await ulysse.context.close();
+  }
+  assertNoA11yFailures(failures);
+});

@@ -119,8 +119,15 @@ mod tests {
             include_str!("../templates/login.html"),
             include_str!("../templates/contact.html"),
             include_str!("../templates/error.html"),
+            include_str!("../templates/case_new.html"),
+            include_str!("../templates/case_refused.html"),
+            include_str!("../templates/case_list.html"),
+            include_str!("../templates/case_page.html"),
+            include_str!("../templates/case_queue.html"),
+            include_str!("../templates/case_escalations.html"),
             include_str!("portal/mod.rs"),
             include_str!("portal/pages.rs"),
+            include_str!("portal/cases.rs"),
             include_str!("support.rs"),
         ];
         let mut used = Vec::new();

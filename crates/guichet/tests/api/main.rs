@@ -12,4 +12,5 @@ mod errors;
 mod openapi;
 mod operations;
 mod portal;
+mod portal_cases;
 mod support_options;

@@ -180,8 +180,7 @@ pub(crate) async fn case_view(
         None => None,
     };
     let timeline = if with_timeline {
-        let staff = caller.actor.is_vendor_staff();
-        let events = state.store.case_events(&case.id, staff).await?;
+        let events = timeline(state, caller, case).await?;
         let mut views = Vec::with_capacity(events.len());
         for event in &events {
             views.push(event_view(&mut people, event).await?);
@@ -233,6 +232,13 @@ pub(crate) async fn case_view(
         escalation,
         timeline,
     })
+}
+
+/// The timeline entries the caller may see, oldest first: internal ones
+/// (notes, assignments, the experts' thread) for staff only.
+pub(crate) async fn timeline(state: &AppState, caller: &Caller, case: &Case) -> Result<Vec<CaseEvent>, ApiError> {
+    let staff = caller.actor.is_vendor_staff();
+    Ok(state.store.case_events(&case.id, staff).await?)
 }
 
 async fn event_view(people: &mut People<'_>, event: &CaseEvent) -> Result<EventView, ApiError> {

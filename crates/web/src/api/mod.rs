@@ -4,7 +4,7 @@
 //! `/api/openapi.json`.
 
 mod auth;
-mod cases;
+pub(crate) mod cases;
 mod companies;
 pub mod json;
 mod me;

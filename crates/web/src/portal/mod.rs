@@ -1,7 +1,10 @@
 //! The server-rendered portal: sign-in, home, "Contact support", the
-//! language switch. Pages are askama templates (escaped by default), in the
-//! reader's language; every form carries a CSRF token bound to the session.
+//! language switch, and cases (logging one, the list, the case page, the
+//! analysts' queue, the managers' escalation review). Pages are askama
+//! templates (escaped by default), in the reader's language; every form
+//! carries a CSRF token bound to the session.
 
+mod cases;
 mod pages;
 
 use askama::Template;
@@ -28,6 +31,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/logout", post(pages::logout))
         .route("/contact", get(pages::contact))
         .route("/language", post(pages::switch_language))
+        .route("/cases", get(cases::list))
+        .route("/cases/new", get(cases::new_case).post(cases::new_case_step))
+        .route("/cases/{number}", get(cases::show))
+        .route("/cases/{number}/answers", post(cases::answer))
+        .route("/cases/{number}/comments", post(cases::comment))
+        .route("/cases/{number}/update-requests", post(cases::request_update))
+        .route("/cases/{number}/escalation-requests", post(cases::request_escalation))
+        .route("/cases/{number}/accept-solution", post(cases::accept_solution))
+        .route("/cases/{number}/reopen", post(cases::reopen))
+        .route("/cases/{number}/assignment", post(cases::assign))
+        .route("/queue", get(cases::queue))
+        .route("/escalations", get(cases::escalations))
+        .route("/escalations/{id}/review", post(cases::review_escalation))
         .route("/static/guichet.css", get(stylesheet))
         .route("/api/openapi.json", get(crate::api::openapi_json))
         .fallback(not_found)
@@ -81,6 +97,13 @@ pub(crate) struct Chrome {
     pub path: String,
     /// The navigation entry of this page.
     pub current: &'static str,
+    /// The reader is on the customer side (a customer's or a partner's
+    /// user): "Log a case" and "My cases".
+    pub customer: bool,
+    /// The reader answers cases: "Queue".
+    pub answers_cases: bool,
+    /// The reader reviews escalations: "Escalations".
+    pub manages_support: bool,
 }
 
 impl Chrome {
@@ -99,6 +122,9 @@ impl Chrome {
             user_name: caller.map(|c| c.user.display_name.as_str().to_owned()),
             path: path.to_owned(),
             current,
+            customer: caller.is_some_and(|c| !c.actor.is_vendor_staff()),
+            answers_cases: caller.is_some_and(|c| c.actor.answers_cases()),
+            manages_support: caller.is_some_and(|c| c.actor.manages_support()),
         })
     }
 
@@ -173,16 +199,27 @@ struct ErrorPage {
 /// An error as a page, in the reader's language.
 pub(crate) fn page_error(status: StatusCode, language: Language, message_id: &str) -> Response {
     let tr = Tr::new(language);
+    let message = tr.t(message_id);
+    let chrome = Chrome {
+        tr,
+        csrf: String::new(),
+        user_name: None,
+        path: "/".into(),
+        current: "",
+        customer: false,
+        answers_cases: false,
+        manages_support: false,
+    };
+    error_page(chrome, status, message)
+}
+
+/// An error as a page in the reader's own frame (their name, their
+/// navigation), for a signed-in reader.
+pub(crate) fn error_page(chrome: Chrome, status: StatusCode, message: String) -> Response {
     let page = ErrorPage {
-        message: tr.t(message_id),
-        chrome: Chrome {
-            tr,
-            csrf: String::new(),
-            user_name: None,
-            path: "/".into(),
-            current: "",
-        },
+        chrome,
         status: status.as_u16(),
+        message,
     };
     render(&page, status)
 }
