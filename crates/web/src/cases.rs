@@ -305,7 +305,7 @@ pub async fn open(state: &AppState, caller: &Caller, request: OpenCase) -> Resul
         value.as_deref().ok_or_else(|| required(name))
     }
     let product = ProductKey::parse(text(&request.product, "product")?).map_err(field("product"))?;
-    let catalogue = state.store.products().await?;
+    let catalogue = state.caches.products(&state.store).await?;
     let Some(known) = catalogue.iter().find(|p| p.key == product) else {
         return Err(ApiError::invalid(
             "product",
@@ -364,7 +364,7 @@ pub async fn open(state: &AppState, caller: &Caller, request: OpenCase) -> Resul
     contacts.dedup();
 
     let assessment = priority::assess(&state.settings.cases.priorities, impact, scope, environment);
-    let assignee = escalation::route(&product, &area, &state.store.analyst_loads().await?);
+    let assignee = state.caches.route(&state.store, &product, &area).await?;
     let case = Case {
         id: CaseId(guichet_store::new_id()),
         number: CaseNumber(0),
@@ -751,7 +751,9 @@ pub async fn assign(state: &AppState, caller: &Caller, number: &str, assignee: O
     if let Some(assignee) = assignee {
         changing.notify("case_assigned", vec![assignee], Some(me));
     }
-    changing.save(state, None, None).await
+    let case = changing.save(state, None, None).await?;
+    state.caches.forget_loads().await;
+    Ok(case)
 }
 
 /// R18: an analyst brings in a support coach, product management or

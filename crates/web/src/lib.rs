@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+mod caches;
 pub mod cases;
 mod edge;
 pub mod error;
@@ -101,6 +102,7 @@ pub struct Inner {
     pub settings: WebSettings,
     pub clock: Clock,
     pub passwords: auth::Passwords,
+    pub(crate) caches: caches::Caches,
 }
 
 impl std::ops::Deref for AppState {
@@ -118,6 +120,7 @@ impl AppState {
             settings,
             clock,
             passwords: auth::Passwords::new(),
+            caches: caches::Caches::default(),
         }))
     }
 }

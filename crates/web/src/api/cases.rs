@@ -45,6 +45,15 @@ impl<'a> People<'a> {
         }
     }
 
+    /// Adds someone already loaded (the caller).
+    pub(crate) fn knows(&mut self, user: &guichet_domain::user::User) {
+        let person = PersonRef {
+            id: user.id.0.clone(),
+            name: user.display_name.as_str().to_owned(),
+        };
+        self.known.insert(user.id.clone(), Some(person));
+    }
+
     pub(crate) async fn get(&mut self, id: &UserId) -> Result<Option<PersonRef>, ApiError> {
         if let Some(known) = self.known.get(id) {
             return Ok(known.clone());
@@ -165,19 +174,30 @@ pub(crate) async fn case_view(
     with_timeline: bool,
 ) -> Result<CaseView, ApiError> {
     let mut people = People::new(state);
+    people.knows(&caller.user);
     let tr = Tr::new(caller.user.language);
-    let company = state
-        .store
-        .company(&case.company_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let company = if case.company_id == caller.company.id {
+        caller.company.clone()
+    } else {
+        state
+            .store
+            .company(&case.company_id)
+            .await?
+            .ok_or_else(ApiError::not_found)?
+    };
     let mut contacts = Vec::new();
     for id in &case.contacts {
         contacts.extend(people.get(id).await?);
     }
-    let escalation = match state.store.escalation_requests_of(&case.id).await?.last() {
-        Some(request) => Some(escalation_view(&mut people, request, case.number).await?),
-        None => None,
+    // Escalation requests come with a change, so a case never changed has
+    // none (and opening a case need not look).
+    let escalation = if case.version == 1 {
+        None
+    } else {
+        match state.store.escalation_requests_of(&case.id).await?.last() {
+            Some(request) => Some(escalation_view(&mut people, request, case.number).await?),
+            None => None,
+        }
     };
     let timeline = if with_timeline {
         let events = timeline(state, caller, case).await?;

@@ -84,5 +84,6 @@ pub async fn create_product(
             .map_err(field("area"))?,
     };
     state.store.create_product(&product).await?;
+    state.caches.forget_products().await;
     Ok((StatusCode::CREATED, Json(ProductView::from(&product))))
 }
