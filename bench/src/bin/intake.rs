@@ -172,6 +172,9 @@ async fn baseline(args: &Args) -> anyhow::Result<(Outcome, i64)> {
     let before = count(&database, "settings").await?;
     let outcome = load("baseline", format!("http://{address}/cases"), vec![String::new()], args).await?;
     server.abort();
+    if let Some(stats) = store.write_stats() {
+        print_stats(stats);
+    }
     store.close().await;
     let stored = count(&database, "settings").await? - before;
     database.remove().await;
@@ -212,13 +215,22 @@ async fn guichet(args: &Args) -> anyhow::Result<(Outcome, i64)> {
     server.shutdown().await?;
     let stored = count(&database, "cases").await? - before;
     if let Some(stats) = stats {
-        println!(
-            "           group commit: {} writes in {} commits",
-            stats.jobs, stats.commits
-        );
+        print_stats(stats);
     }
     database.remove().await;
     Ok((outcome, stored))
+}
+
+fn print_stats(stats: guichet_store::WriteStats) {
+    {
+        println!(
+            "           group commit: {} writes in {} commits; per write {:.0} µs of statements; per commit {:.0} µs",
+            stats.jobs,
+            stats.commits,
+            stats.job_micros as f64 / stats.jobs.max(1) as f64,
+            stats.commit_micros as f64 / stats.commits.max(1) as f64,
+        );
+    }
 }
 
 /// Rows in `table`, read through a fresh connection: what is on disk.

@@ -246,6 +246,11 @@ impl CaseRow {
 /// `INSERT INTO {table} ({columns}) VALUES (…), (…)` for `rows` rows of
 /// numbered parameters: one statement however many rows.
 pub(crate) fn insert_rows(table: &str, columns: &str, rows: usize) -> String {
+    insert_rows_from(table, columns, rows, 1)
+}
+
+/// `insert_rows` whose parameters start at `$first`.
+fn insert_rows_from(table: &str, columns: &str, rows: usize, first: usize) -> String {
     let width = columns.split(',').count();
     let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
     for row in 0..rows {
@@ -257,7 +262,7 @@ pub(crate) fn insert_rows(table: &str, columns: &str, rows: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", row * width + column + 1));
+            sql.push_str(&format!("${}", first + row * width + column));
         }
         sql.push(')');
     }
@@ -324,57 +329,148 @@ pub struct CaseChange<'a> {
     pub engagement: Option<&'a ExpertEngagement>,
 }
 
+/// Binds a new case's columns, in the order of the `INSERT`s of
+/// `open_case`: $1 to $25 (the number comes after).
+macro_rules! bind_case {
+    ($query:expr, $case:expr) => {
+        $query
+            .bind($case.id.0.as_str())
+            .bind($case.company_id.0.as_str())
+            .bind($case.opened_by.0.as_str())
+            .bind($case.product.as_str())
+            .bind($case.area.as_str())
+            .bind($case.environment.as_str())
+            .bind($case.impact.as_str())
+            .bind($case.scope.as_str())
+            .bind($case.subject.as_str())
+            .bind($case.description.as_str())
+            .bind($case.steps.as_deref())
+            .bind($case.expected.as_deref())
+            .bind($case.status.as_str())
+            .bind($case.priority.as_str())
+            .bind(serde_json::to_string(&$case.priority_reasons).map_err(corrupt("priority reasons"))?)
+            .bind($case.assignee.as_ref().map(|a| a.0.as_str()))
+            .bind($case.escalated)
+            .bind($case.experts_involved)
+            .bind($case.split_from.map(|n| n.0))
+            .bind(micros($case.created_at))
+            .bind(micros($case.updated_at))
+            .bind($case.first_response_at.map(micros))
+            .bind($case.solved_at.map(micros))
+            .bind($case.closed_at.map(micros))
+            .bind($case.last_update_request_at.map(micros))
+    };
+}
+
+/// SQLite: the whole opening in one multi-statement query, so the writer is
+/// held for one round trip (this is the hot path of case intake).
+async fn open_case_sqlite(
+    writer: &crate::group_commit::GroupWriter,
+    case: &Case,
+    change: &CaseChange<'_>,
+) -> Result<CaseNumber> {
+    const CASE_INSERT: &str = "INSERT INTO cases (id, company_id, opened_by, product_key, area_key, environment, \
+         impact, scope, subject, description, steps, expected, status, priority, priority_reasons, assignee_id, \
+         escalated, experts_involved, split_from, created_at, updated_at, first_response_at, solved_at, closed_at, \
+         last_update_request_at, number, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+         $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, \
+         (SELECT value FROM counters WHERE name = 'case_number'), 1)";
+    let mut sql = String::from("SAVEPOINT job; UPDATE counters SET value = value + 1 WHERE name = 'case_number'; ");
+    sql.push_str(CASE_INSERT);
+    let mut next = 26;
+    if !case.contacts.is_empty() {
+        sql.push_str("; ");
+        sql.push_str(&insert_rows_from(
+            "case_contacts",
+            "case_id, user_id",
+            case.contacts.len(),
+            next,
+        ));
+        next += 2 * case.contacts.len();
+    }
+    if !change.events.is_empty() {
+        sql.push_str("; ");
+        let columns = "id, case_id, at, actor_id, kind, internal, data";
+        sql.push_str(&insert_rows_from("case_events", columns, change.events.len(), next));
+        next += 7 * change.events.len();
+    }
+    if !change.outbox.is_empty() {
+        sql.push_str("; ");
+        let columns = "id, kind, payload, created_at, available_at, attempts";
+        sql.push_str(&insert_rows_from("outbox", columns, change.outbox.len(), next));
+    }
+    sql.push_str("; SELECT value FROM counters WHERE name = 'case_number'; RELEASE job");
+
+    let mut query = bind_case!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)), case);
+    for contact in &case.contacts {
+        query = query.bind(case.id.0.as_str()).bind(contact.0.as_str());
+    }
+    for event in change.events {
+        query = query
+            .bind(event.id.as_str())
+            .bind(case.id.0.as_str())
+            .bind(micros(event.at))
+            .bind(event.actor.as_ref().map(|a| a.0.as_str()))
+            .bind(event.happening.kind())
+            .bind(event.internal)
+            .bind(serde_json::to_string(&event.happening).map_err(corrupt("event"))?);
+    }
+    for message in change.outbox {
+        query = query
+            .bind(message.id.as_str())
+            .bind(message.kind.as_str())
+            .bind(message.payload.as_str())
+            .bind(micros(message.created_at))
+            .bind(micros(message.created_at))
+            .bind(0i64);
+    }
+    let mut job = writer.begin(crate::group_commit::Savepoint::InQuery).await?;
+    let outcome: Result<Vec<i64>> = query
+        .fetch_all(job.connection())
+        .await
+        .map_err(crate::error::constraint("area"));
+    let numbers = job.finish(outcome).await?;
+    numbers
+        .first()
+        .map(|n| CaseNumber(*n))
+        .ok_or_else(|| StoreError::Corrupt("no case number came back".into()))
+}
+
 impl Store {
     /// Opens `case` (its number is drawn here) with its first events and
     /// outbox rows; returns the number.
     pub async fn open_case(&self, case: &Case, change: CaseChange<'_>) -> Result<CaseNumber> {
-        transaction!(self, |tx| {
-            let number: i64 =
-                sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'case_number' RETURNING value")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            sqlx::query(
-                "INSERT INTO cases (id, number, company_id, opened_by, product_key, area_key, environment, impact, \
-                 scope, subject, description, steps, expected, status, priority, priority_reasons, assignee_id, \
-                 escalated, experts_involved, split_from, created_at, updated_at, first_response_at, solved_at, \
-                 closed_at, last_update_request_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-                 $21, $22, $23, $24, $25, $26, 1)",
-            )
-            .bind(&case.id.0)
-            .bind(number)
-            .bind(&case.company_id.0)
-            .bind(&case.opened_by.0)
-            .bind(case.product.as_str())
-            .bind(case.area.as_str())
-            .bind(case.environment.as_str())
-            .bind(case.impact.as_str())
-            .bind(case.scope.as_str())
-            .bind(case.subject.as_str())
-            .bind(&case.description)
-            .bind(case.steps.as_deref())
-            .bind(case.expected.as_deref())
-            .bind(case.status.as_str())
-            .bind(case.priority.as_str())
-            .bind(serde_json::to_string(&case.priority_reasons).map_err(corrupt("priority reasons"))?)
-            .bind(case.assignee.as_ref().map(|a| a.0.as_str()))
-            .bind(case.escalated)
-            .bind(case.experts_involved)
-            .bind(case.split_from.map(|n| n.0))
-            .bind(micros(case.created_at))
-            .bind(micros(case.updated_at))
-            .bind(case.first_response_at.map(micros))
-            .bind(case.solved_at.map(micros))
-            .bind(case.closed_at.map(micros))
-            .bind(case.last_update_request_at.map(micros))
-            .execute(&mut *tx)
-            .await
-            .map_err(crate::error::constraint("area"))?;
-            insert_contacts!(tx, case);
-            insert_events!(tx, case, change.events);
-            insert_outbox!(tx, change.outbox);
-            CaseNumber(number)
-        })
+        match &self.db {
+            crate::engine::Db::Sqlite { writer, .. } => open_case_sqlite(writer, case, &change).await,
+            crate::engine::Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let number: i64 = sqlx::query_scalar(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'case_number' RETURNING value",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                bind_case!(
+                    sqlx::query(
+                        "INSERT INTO cases (id, company_id, opened_by, product_key, area_key, environment, impact, \
+                         scope, subject, description, steps, expected, status, priority, priority_reasons, \
+                         assignee_id, escalated, experts_involved, split_from, created_at, updated_at, \
+                         first_response_at, solved_at, closed_at, last_update_request_at, number, version) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                         $19, $20, $21, $22, $23, $24, $25, $26, 1)",
+                    ),
+                    case
+                )
+                .bind(number)
+                .execute(&mut *tx)
+                .await
+                .map_err(crate::error::constraint("area"))?;
+                insert_contacts!(tx, case);
+                insert_events!(tx, case, change.events);
+                insert_outbox!(tx, change.outbox);
+                tx.commit().await?;
+                Ok(CaseNumber(number))
+            }
+        }
     }
 
     /// Writes `case` as changed, with its events, outbox rows and the

@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -22,7 +23,17 @@ use crate::{Result, StoreError};
 pub(crate) struct GroupWriter {
     state: Arc<Mutex<WriterState>>,
     jobs: AtomicU64,
-    commits: Arc<AtomicU64>,
+    counters: Arc<Counters>,
+}
+
+/// What the writer did, for `WriteStats`.
+#[derive(Default)]
+struct Counters {
+    commits: AtomicU64,
+    /// Time jobs held the connection for their statements.
+    job_micros: AtomicU64,
+    /// Time spent in `COMMIT` (mostly waiting for the disk).
+    commit_micros: AtomicU64,
 }
 
 impl std::fmt::Debug for GroupWriter {
@@ -76,6 +87,10 @@ impl WriterState {
 pub struct WriteStats {
     pub jobs: u64,
     pub commits: u64,
+    /// Time jobs held the writer for their statements, in microseconds.
+    pub job_micros: u64,
+    /// Time spent committing, in microseconds.
+    pub commit_micros: u64,
 }
 
 impl GroupWriter {
@@ -90,20 +105,23 @@ impl GroupWriter {
                 job_open: false,
             })),
             jobs: AtomicU64::new(0),
-            commits: Arc::new(AtomicU64::new(0)),
+            counters: Arc::new(Counters::default()),
         }
     }
 
     pub(crate) fn stats(&self) -> WriteStats {
         WriteStats {
             jobs: self.jobs.load(Ordering::Relaxed),
-            commits: self.commits.load(Ordering::Relaxed),
+            commits: self.counters.commits.load(Ordering::Relaxed),
+            job_micros: self.counters.job_micros.load(Ordering::Relaxed),
+            commit_micros: self.counters.commit_micros.load(Ordering::Relaxed),
         }
     }
 
     /// Starts a job: the connection is the caller's until `finish`.
-    pub(crate) async fn begin(&self) -> Result<Job> {
+    pub(crate) async fn begin(&self, savepoint: Savepoint) -> Result<Job> {
         let mut state = self.state.clone().lock_owned().await;
+        let started = Instant::now();
         state.recover().await?;
         let batch = match state.open_batch {
             Some(batch) => batch,
@@ -115,14 +133,24 @@ impl GroupWriter {
                 batch
             }
         };
-        state.execute("SAVEPOINT job").await?;
-        state.job_open = true;
+        match savepoint {
+            Savepoint::Now => {
+                state.execute("SAVEPOINT job").await?;
+                state.job_open = true;
+            }
+            // Should the query be cut short, the next job rolls back to the
+            // savepoint if the query got to make it.
+            Savepoint::InQuery => state.job_open = true,
+            Savepoint::None => {}
+        }
         self.jobs.fetch_add(1, Ordering::Relaxed);
         Ok(Job {
             state,
             batch,
+            started,
+            savepoint,
             writer: self.state.clone(),
-            commits: self.commits.clone(),
+            counters: self.counters.clone(),
         })
     }
 
@@ -131,7 +159,7 @@ impl GroupWriter {
         let mut state = self.state.lock().await;
         state.recover().await?;
         if state.open_batch.is_some() {
-            commit_open_batch(&mut state, &self.commits).await;
+            commit_open_batch(&mut state, &self.counters).await;
         }
         work(state.connection()?).await
     }
@@ -140,7 +168,7 @@ impl GroupWriter {
         let mut state = self.state.lock().await;
         let _ = state.recover().await;
         if state.open_batch.is_some() {
-            commit_open_batch(&mut state, &self.commits).await;
+            commit_open_batch(&mut state, &self.counters).await;
         }
         if let Some(connection) = state.connection.take() {
             let _ = connection.close().await;
@@ -149,26 +177,49 @@ impl GroupWriter {
 }
 
 /// Commits the open batch; records a failure for its jobs to find.
-async fn commit_open_batch(state: &mut WriterState, commits: &AtomicU64) {
+async fn commit_open_batch(state: &mut WriterState, counters: &Counters) {
     let Some(batch) = state.open_batch.take() else {
         return;
     };
-    if let Err(error) = state.execute("COMMIT").await {
+    let started = Instant::now();
+    let committed = state.execute("COMMIT").await;
+    counters
+        .commit_micros
+        .fetch_add(micros_since(started), Ordering::Relaxed);
+    if let Err(error) = committed {
         tracing::error!(%error, batch, "group commit failed");
         let _ = state.execute("ROLLBACK").await;
         state.failed = Some((batch, error.to_string()));
     } else {
-        commits.fetch_add(1, Ordering::Relaxed);
+        counters.commits.fetch_add(1, Ordering::Relaxed);
     }
     state.finished = batch;
+}
+
+/// How a job keeps its statements apart from its batch mates'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Savepoint {
+    /// A savepoint before the job's statements, released after them.
+    Now,
+    /// The job's one (multi-statement) query opens `SAVEPOINT job` and
+    /// ends with `RELEASE job` itself: one round trip for the whole job.
+    InQuery,
+    /// A single statement, atomic on its own.
+    None,
 }
 
 /// One caller's turn on the writer.
 pub(crate) struct Job {
     state: OwnedMutexGuard<WriterState>,
     batch: u64,
+    started: Instant,
+    savepoint: Savepoint,
     writer: Arc<Mutex<WriterState>>,
-    commits: Arc<AtomicU64>,
+    counters: Arc<Counters>,
+}
+
+fn micros_since(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
 impl Job {
@@ -180,44 +231,50 @@ impl Job {
     }
 
     /// Ends the job: on success its statements join the batch and it
-    /// returns once the batch is on disk; on failure they are undone.
-    /// Runs to the end even if the caller stops waiting.
+    /// returns once the batch is on disk; on failure they are undone. The
+    /// commit runs to the end even if the caller stops waiting.
     pub(crate) async fn finish<T: Send + 'static>(self, outcome: Result<T>) -> Result<T> {
         let Job {
             mut state,
             batch,
+            started,
+            savepoint,
             writer,
-            commits,
+            counters,
         } = self;
-        let finishing = tokio::spawn(async move {
-            match outcome {
-                Ok(value) => {
-                    state.execute("RELEASE job").await?;
-                    state.job_open = false;
-                    // Let the jobs already waiting add theirs to the batch.
-                    drop(state);
-                    let mut state = writer.lock().await;
-                    if state.finished < batch {
-                        state.recover().await?;
-                        commit_open_batch(&mut state, &commits).await;
-                    }
-                    match &state.failed {
-                        Some((failed, why)) if *failed == batch => {
-                            Err(StoreError::Corrupt(format!("the commit failed: {why}")))
-                        }
-                        _ => Ok(value),
-                    }
+        let outcome = match (outcome, savepoint) {
+            (Ok(value), Savepoint::Now) => match state.execute("RELEASE job").await {
+                Ok(()) => Ok(value),
+                Err(error) => Err(error),
+            },
+            (outcome, Savepoint::None) | (outcome @ Ok(_), Savepoint::InQuery) => outcome,
+            (Err(error), _) => Err(error),
+        };
+        if outcome.is_err() && savepoint != Savepoint::None {
+            let _ = state.execute("ROLLBACK TO job").await;
+            let _ = state.execute("RELEASE job").await;
+        }
+        state.job_open = false;
+        counters.job_micros.fetch_add(micros_since(started), Ordering::Relaxed);
+        // Let the jobs already waiting add theirs to the batch.
+        drop(state);
+        let value = outcome?;
+        let committing = tokio::spawn(async move {
+            let mut state = writer.lock().await;
+            if state.finished < batch {
+                state.recover().await?;
+                commit_open_batch(&mut state, &counters).await;
+            }
+            match &state.failed {
+                Some((failed, why)) if *failed == batch => {
+                    Err(StoreError::Corrupt(format!("the commit failed: {why}")))
                 }
-                Err(error) => {
-                    state.execute("ROLLBACK TO job").await?;
-                    state.execute("RELEASE job").await?;
-                    state.job_open = false;
-                    Err(error)
-                }
+                _ => Ok(()),
             }
         });
-        finishing
+        committing
             .await
-            .map_err(|e| StoreError::Corrupt(format!("the writer task failed: {e}")))?
+            .map_err(|e| StoreError::Corrupt(format!("the writer task failed: {e}")))??;
+        Ok(value)
     }
 }
