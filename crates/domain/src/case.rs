@@ -318,6 +318,8 @@ pub struct Case {
     pub solved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
     pub last_update_request_at: Option<Timestamp>,
+    /// R15/R21: the first-response and next-update clocks.
+    pub clocks: crate::case_sla::CaseClocks,
     /// Bumped by every change; a change made from a stale copy is refused.
     pub version: i64,
 }
@@ -391,6 +393,15 @@ pub enum Happening {
     SolutionAccepted,
     Reopened,
     ClosedAutomatically,
+    /// A clock used 75 % (warning) or all (breach) of its target.
+    SlaAlarm {
+        clock: crate::sla::Clock,
+        alarm: crate::case_sla::Alarm,
+    },
+    /// A P1 or P2 breach put the case on the managers' queue.
+    EscalatedAutomatically {
+        clock: crate::sla::Clock,
+    },
 }
 
 impl Happening {
@@ -414,6 +425,8 @@ impl Happening {
             Self::SolutionAccepted => "solution_accepted",
             Self::Reopened => "reopened",
             Self::ClosedAutomatically => "closed_automatically",
+            Self::SlaAlarm { .. } => "sla_alarm",
+            Self::EscalatedAutomatically { .. } => "escalated_automatically",
         }
     }
 
@@ -425,6 +438,7 @@ impl Happening {
             self,
             Self::Noted { .. }
                 | Self::Assigned { .. }
+                | Self::SlaAlarm { .. }
                 | Self::ExpertEngaged { .. }
                 | Self::ExpertReplied { .. }
                 | Self::ExpertEngagementClosed { .. }

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod calendar;
 pub mod case;
+pub mod case_sla;
 pub mod company;
 pub mod contact;
 pub mod country;

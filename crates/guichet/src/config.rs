@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use guichet_domain::contact::{SupportPolicy, SupportRegion};
 use guichet_domain::country::CountryCode;
 use guichet_domain::priority::{Priority, PriorityTable};
+use guichet_domain::sla::SlaPolicy;
 use guichet_web::WebSettings;
 use guichet_web::cases::CaseSettings;
 use jiff::SignedDuration;
@@ -37,6 +38,9 @@ pub struct Config {
     pub auth: AuthConfig,
     pub support: SupportConfig,
     pub cases: CasesConfig,
+    /// R15/R21: SLA targets per contract tier, clock and priority. If set,
+    /// give every tier of `support.sla_tiers`.
+    pub sla: SlaPolicy,
 }
 
 impl Default for Config {
@@ -50,6 +54,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             support: SupportConfig::default(),
             cases: CasesConfig::default(),
+            sla: SlaPolicy::default(),
         }
     }
 }
@@ -274,6 +279,11 @@ impl Config {
         self.listen_address()?;
         self.support_policy()?;
         self.cases.priority.table()?;
+        for tier in &self.support.sla_tiers {
+            if !self.sla.tiers.contains_key(&tier.trim().to_ascii_lowercase()) {
+                bail!("sla.tiers has no targets for the tier `{tier}` of support.sla_tiers");
+            }
+        }
         if self.support.sla_tiers.is_empty() {
             bail!("support.sla_tiers needs at least one tier");
         }
@@ -353,6 +363,7 @@ impl Config {
                 reopen_period: SignedDuration::from_hours(24 * i64::from(self.cases.reopen_days)),
                 escalation_review_target: SignedDuration::from_mins(i64::from(self.cases.escalation_review_minutes)),
             },
+            sla: self.sla.clone(),
         }
     }
 }
@@ -501,6 +512,28 @@ mod tests {
             Config::load(None, env(&[("GUICHET_CASES__PRIORITY__OUTAGE", "P0,P1,P1")])).unwrap_err()
         );
         assert!(error.contains("cases.priority"), "{error}");
+    }
+
+    #[test]
+    fn sla_targets_are_configuration_for_every_tier() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("guichet.toml");
+        std::fs::write(
+            &file,
+            "[support]\nsla_tiers = [\"gold\"]\n[sla.tiers.gold.first_response]\n\
+             P1 = { duration = \"30m\", hours = \"around_the_clock\" }\n\
+             P2 = { duration = \"2h\", hours = \"business\" }\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file), env(&[])).unwrap().config;
+        let target = config
+            .web_settings()
+            .sla
+            .target("gold", Priority::P1, guichet_domain::sla::Clock::FirstResponse);
+        assert_eq!(target.unwrap().duration, SignedDuration::from_mins(30));
+        std::fs::write(&file, "[support]\nsla_tiers = [\"standard\", \"silver\"]\n").unwrap();
+        let error = format!("{:#}", Config::load(Some(&file), env(&[])).unwrap_err());
+        assert!(error.contains("silver"), "{error}");
     }
 
     #[test]

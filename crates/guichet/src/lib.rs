@@ -58,14 +58,15 @@ impl Server {
                 .await
         });
         let housekeeping = tokio::spawn(async move {
-            // Every minute: close solved cases whose reopen period is over;
-            // every hour: delete expired sessions.
-            let mut every = tokio::time::interval(Duration::from_secs(60));
+            // Every 15 s: raise the SLA alarms that are due; every minute:
+            // close solved cases whose reopen period is over; every hour:
+            // delete expired sessions.
+            let mut every = tokio::time::interval(Duration::from_secs(15));
             let mut ticks: u64 = 0;
             loop {
                 tokio::select! {
                     _ = every.tick() => {
-                        housekeep(&state, ticks.is_multiple_of(60)).await;
+                        housekeep(&state, ticks).await;
                         ticks += 1;
                     }
                     _ = stopped_too.changed() => break,
@@ -103,13 +104,20 @@ impl Server {
     }
 }
 
-async fn housekeep(state: &AppState, hourly: bool) {
-    match guichet_web::cases::close_solved_cases(state).await {
-        Ok(count) if count > 0 => tracing::info!(count, "solved cases closed"),
+async fn housekeep(state: &AppState, tick: u64) {
+    match guichet_web::cases::watch_clocks(state).await {
+        Ok(count) if count > 0 => tracing::info!(count, "SLA alarms raised"),
         Ok(_) => {}
-        Err(error) => tracing::warn!(code = %error.code, "closing solved cases"),
+        Err(error) => tracing::warn!(code = %error.code, "watching SLA clocks"),
     }
-    if hourly {
+    if tick.is_multiple_of(4) {
+        match guichet_web::cases::close_solved_cases(state).await {
+            Ok(count) if count > 0 => tracing::info!(count, "solved cases closed"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(code = %error.code, "closing solved cases"),
+        }
+    }
+    if tick.is_multiple_of(240) {
         match state.store.delete_expired_sessions(state.clock.now()).await {
             Ok(count) if count > 0 => tracing::info!(count, "expired sessions deleted"),
             Ok(_) => {}

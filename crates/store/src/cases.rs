@@ -82,7 +82,7 @@ macro_rules! case_columns {
         "c.id, c.number, c.company_id, c.opened_by, c.product_key, c.area_key, c.environment, c.impact, c.scope, \
          c.subject, c.description, c.steps, c.expected, c.status, c.priority, c.priority_reasons, c.assignee_id, \
          c.escalated, c.experts_involved, c.split_from, c.created_at, c.updated_at, c.first_response_at, \
-         c.solved_at, c.closed_at, c.last_update_request_at, c.version"
+         c.solved_at, c.closed_at, c.last_update_request_at, c.version, c.sla"
     };
 }
 
@@ -196,6 +196,7 @@ struct CaseRow {
     closed_at: Option<i64>,
     last_update_request_at: Option<i64>,
     version: i64,
+    sla: String,
 }
 
 fn corrupt(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
@@ -238,6 +239,7 @@ impl CaseRow {
             solved_at: self.solved_at.map(instant).transpose()?,
             closed_at: self.closed_at.map(instant).transpose()?,
             last_update_request_at: self.last_update_request_at.map(instant).transpose()?,
+            clocks: serde_json::from_str(&self.sla).map_err(corrupt("clocks"))?,
             version: self.version,
         })
     }
@@ -330,7 +332,7 @@ pub struct CaseChange<'a> {
 }
 
 /// Binds a new case's columns, in the order of the `INSERT`s of
-/// `open_case`: $1 to $25 (the number comes after).
+/// `open_case`: $1 to $28 (the number comes after).
 macro_rules! bind_case {
     ($query:expr, $case:expr) => {
         $query
@@ -359,6 +361,9 @@ macro_rules! bind_case {
             .bind($case.solved_at.map(micros))
             .bind($case.closed_at.map(micros))
             .bind($case.last_update_request_at.map(micros))
+            .bind(serde_json::to_string(&$case.clocks).map_err(corrupt("clocks"))?)
+            .bind($case.clocks.next_alarm().map(micros))
+            .bind($case.clocks.next_due().map(micros))
     };
 }
 
@@ -372,12 +377,12 @@ async fn open_case_sqlite(
     const CASE_INSERT: &str = "INSERT INTO cases (id, company_id, opened_by, product_key, area_key, environment, \
          impact, scope, subject, description, steps, expected, status, priority, priority_reasons, assignee_id, \
          escalated, experts_involved, split_from, created_at, updated_at, first_response_at, solved_at, closed_at, \
-         last_update_request_at, number, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-         $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, \
+         last_update_request_at, sla, sla_alarm_at, sla_due_at, number, version) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+         $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, \
          (SELECT value FROM counters WHERE name = 'case_number'), 1)";
     let mut sql = String::from("SAVEPOINT job; UPDATE counters SET value = value + 1 WHERE name = 'case_number'; ");
     sql.push_str(CASE_INSERT);
-    let mut next = 26;
+    let mut next = 29;
     if !case.contacts.is_empty() {
         sql.push_str("; ");
         sql.push_str(&insert_rows_from(
@@ -454,9 +459,10 @@ impl Store {
                         "INSERT INTO cases (id, company_id, opened_by, product_key, area_key, environment, impact, \
                          scope, subject, description, steps, expected, status, priority, priority_reasons, \
                          assignee_id, escalated, experts_involved, split_from, created_at, updated_at, \
-                         first_response_at, solved_at, closed_at, last_update_request_at, number, version) \
+                         first_response_at, solved_at, closed_at, last_update_request_at, sla, sla_alarm_at, \
+                         sla_due_at, number, version) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                         $19, $20, $21, $22, $23, $24, $25, $26, 1)",
+                         $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, 1)",
                     ),
                     case
                 )
@@ -481,8 +487,8 @@ impl Store {
             let updated = sqlx::query(
                 "UPDATE cases SET status = $3, priority = $4, priority_reasons = $5, assignee_id = $6, \
                  escalated = $7, experts_involved = $8, updated_at = $9, first_response_at = $10, solved_at = $11, \
-                 closed_at = $12, last_update_request_at = $13, version = version + 1 \
-                 WHERE id = $1 AND version = $2",
+                 closed_at = $12, last_update_request_at = $13, sla = $14, sla_alarm_at = $15, sla_due_at = $16, \
+                 version = version + 1 WHERE id = $1 AND version = $2",
             )
             .bind(&case.id.0)
             .bind(case.version)
@@ -497,6 +503,9 @@ impl Store {
             .bind(case.solved_at.map(micros))
             .bind(case.closed_at.map(micros))
             .bind(case.last_update_request_at.map(micros))
+            .bind(serde_json::to_string(&case.clocks).map_err(corrupt("clocks"))?)
+            .bind(case.clocks.next_alarm().map(micros))
+            .bind(case.clocks.next_due().map(micros))
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() != 1 {
@@ -599,7 +608,8 @@ impl Store {
                     case_columns!(),
                     " FROM cases c WHERE ",
                     case_where!(),
-                    " ORDER BY c.escalated DESC, c.priority, c.created_at, c.number LIMIT $12"
+                    " ORDER BY c.escalated DESC, (c.sla_due_at IS NULL), c.sla_due_at, c.priority, c.created_at, \
+                     c.number LIMIT $12"
                 )),
                 b
             )
@@ -696,6 +706,19 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Cases whose clocks have an alarm due by `now`, the oldest first (the
+    /// watcher's work, found through the `sla_alarm_at` index).
+    pub async fn cases_with_alarms(&self, now: Timestamp, limit: i64) -> Result<Vec<CaseNumber>> {
+        let numbers: Vec<i64> = read!(self, |c| sqlx::query_scalar(
+            "SELECT number FROM cases WHERE sla_alarm_at <= $1 ORDER BY sla_alarm_at LIMIT $2"
+        )
+        .bind(micros(now))
+        .bind(limit)
+        .fetch_all(c)
+        .await)?;
+        Ok(numbers.into_iter().map(CaseNumber).collect())
     }
 
     /// Solved cases whose solution is older than `cutoff` (to close).

@@ -561,6 +561,7 @@ mod cases {
             solved_at: None,
             closed_at: None,
             last_update_request_at: None,
+            clocks: Default::default(),
             version: 1,
         }
     }

@@ -9,13 +9,15 @@ use guichet_domain::case::{
     self, Answer, AnswerFields, AnswerKind, Case, CaseError, CaseEvent, CaseId, CaseNumber, CaseStatus, Happening,
     Subject, parse_optional_text, parse_text,
 };
+use guichet_domain::case_sla::{Alarm, CaseClocks, SlaContext};
 use guichet_domain::company::{Company, CompanyId, CompanyKind};
 use guichet_domain::contact::{self, Reason};
 use guichet_domain::escalation::{self, Decision, EscalationRefusal, EscalationRequest, EscalationStatus};
 use guichet_domain::expert::{self, EngagementStatus, ExpertEngagement};
 use guichet_domain::holidays;
-use guichet_domain::priority::{self, Environment, Impact, Scope};
+use guichet_domain::priority::{self, Environment, Impact, Priority, Scope};
 use guichet_domain::product::{AreaKey, ProductKey};
+use guichet_domain::sla::SlaPolicy;
 use guichet_domain::user::{Role, UserId};
 use guichet_domain::{Invalid, InvalidKind};
 use guichet_store::{CaseChange, CaseFilter, CaseScope, OutboxMessage, StoreError};
@@ -148,6 +150,33 @@ struct Changing {
     events: Vec<CaseEvent>,
     outbox: Vec<OutboxMessage>,
     now: Timestamp,
+    /// What the clocks need, for changes that move them.
+    sla: Option<SlaSetup>,
+}
+
+/// A company's SLA targets and business calendar.
+struct SlaSetup {
+    policy: SlaPolicy,
+    tier: String,
+    calendar: BusinessCalendar,
+}
+
+impl SlaSetup {
+    fn of(state: &AppState, company: &Company, now: Timestamp) -> Self {
+        Self {
+            policy: state.settings.sla.clone(),
+            tier: company.sla_tier.as_str().to_owned(),
+            calendar: calendar_of(company, now),
+        }
+    }
+
+    fn context(&self) -> SlaContext<'_> {
+        SlaContext {
+            policy: &self.policy,
+            tier: &self.tier,
+            calendar: &self.calendar,
+        }
+    }
 }
 
 impl Changing {
@@ -157,6 +186,25 @@ impl Changing {
             events: Vec::new(),
             outbox: Vec::new(),
             now,
+            sla: None,
+        }
+    }
+
+    /// For changes that move the clocks (status, answers).
+    fn with_sla(mut self, state: &AppState, company: &Company) -> Self {
+        self.sla = Some(SlaSetup::of(state, company, self.now));
+        self
+    }
+
+    /// An analyst's public answer leaves the case in `to`: the clocks
+    /// follow (first response met, next update from now).
+    fn answered(&mut self, actor: Option<&UserId>, to: CaseStatus) {
+        self.move_to(actor, to);
+        if let Some(sla) = &self.sla {
+            self.case.clocks = self
+                .case
+                .clocks
+                .answered(sla.context(), self.case.priority, to, self.now);
         }
     }
 
@@ -170,8 +218,22 @@ impl Changing {
         });
     }
 
-    /// Moves the case to `to`, recording the change and its instants.
+    /// Moves the case to `to`, recording the change and its instants; the
+    /// clocks pause, resume or stop with it.
     fn status(&mut self, actor: Option<&UserId>, to: CaseStatus) {
+        let from = self.case.status;
+        self.move_to(actor, to);
+        if let Some(sla) = &self.sla
+            && from != to
+        {
+            self.case.clocks = self
+                .case
+                .clocks
+                .status_changed(sla.context(), self.case.priority, from, to, self.now);
+        }
+    }
+
+    fn move_to(&mut self, actor: Option<&UserId>, to: CaseStatus) {
         let from = self.case.status;
         if from == to {
             return;
@@ -393,9 +455,13 @@ pub async fn open(state: &AppState, caller: &Caller, request: OpenCase) -> Resul
         solved_at: None,
         closed_at: None,
         last_update_request_at: None,
+        clocks: CaseClocks::default(),
         version: 1,
     };
-    let mut changing = Changing::new(case, now);
+    let mut changing = Changing::new(case, now).with_sla(state, &company);
+    if let Some(sla) = &changing.sla {
+        changing.case.clocks = CaseClocks::opened(sla.context(), changing.case.priority, now);
+    }
     changing.event(
         Some(&caller.user.id),
         Happening::Opened {
@@ -452,14 +518,14 @@ pub async fn answer(
     kind: &str,
     fields: AnswerFields<'_>,
 ) -> Result<Case, ApiError> {
-    let (case, _) = readable(state, caller, number).await?;
+    let (case, company) = readable(state, caller, number).await?;
     if !caller.actor.answers_cases() {
         return Err(analysts_only());
     }
     let kind = AnswerKind::parse(kind).map_err(field("kind"))?;
     let answer = Answer::parse(kind, fields).map_err(|(name, invalid)| ApiError::invalid(name, invalid))?;
     let to = case::after_answer(case.status, &answer)?;
-    let mut changing = Changing::new(case, state.clock.now());
+    let mut changing = Changing::new(case, state.clock.now()).with_sla(state, &company);
     let me = &caller.user.id;
     changing.case.first_response_at.get_or_insert(changing.now);
     if changing.case.assignee.is_none() {
@@ -467,7 +533,7 @@ pub async fn answer(
         changing.event(Some(me), Happening::Assigned { to: Some(me.clone()) });
     }
     changing.event(Some(me), Happening::Answered { answer });
-    changing.status(Some(me), to);
+    changing.answered(Some(me), to);
     let customers = changing.customers();
     changing.notify("case_answered", customers, Some(me));
     changing.save(state, None, None).await
@@ -483,7 +549,7 @@ pub async fn comment(
     body: &str,
     internal: bool,
 ) -> Result<Case, ApiError> {
-    let (case, _) = readable(state, caller, number).await?;
+    let (case, company) = readable(state, caller, number).await?;
     let staff = caller.actor.is_vendor_staff();
     if internal && !staff {
         return Err(ApiError::forbidden(
@@ -503,7 +569,7 @@ pub async fn comment(
         case::after_customer_comment(case.status, case.solved_at, now, state.settings.cases.reopen_period)?
     };
     let reopened = case.status == CaseStatus::Solved && to != CaseStatus::Solved;
-    let mut changing = Changing::new(case, now);
+    let mut changing = Changing::new(case, now).with_sla(state, &company);
     if internal {
         changing.event(Some(me), Happening::Noted { body });
         let assignee = changing.case.assignee.clone().into_iter().collect();
@@ -879,7 +945,7 @@ pub(crate) async fn split(
     description: Option<&str>,
     comments: &[String],
 ) -> Result<Case, ApiError> {
-    let (original, _) = readable(state, caller, number).await?;
+    let (original, company) = readable(state, caller, number).await?;
     if !caller.actor.answers_cases() {
         return Err(analysts_only());
     }
@@ -927,7 +993,10 @@ pub(crate) async fn split(
         version: 1,
         ..original.clone()
     };
-    let mut opening = Changing::new(new_case, now);
+    let mut opening = Changing::new(new_case, now).with_sla(state, &company);
+    if let Some(sla) = &opening.sla {
+        opening.case.clocks = CaseClocks::opened(sla.context(), opening.case.priority, now);
+    }
     opening.event(
         Some(me),
         Happening::SplitFrom {
@@ -974,7 +1043,7 @@ pub(crate) async fn split(
 /// The customer accepts the proposed solution (the case closes) or
 /// reopens the case within the reopen period.
 pub async fn settle(state: &AppState, caller: &Caller, number: &str, accept: bool) -> Result<Case, ApiError> {
-    let (case, _) = readable(state, caller, number).await?;
+    let (case, company) = readable(state, caller, number).await?;
     if caller.actor.is_vendor_staff() {
         return Err(customers_only());
     }
@@ -985,7 +1054,7 @@ pub async fn settle(state: &AppState, caller: &Caller, number: &str, accept: boo
     } else {
         case::reopen(case.status, case.solved_at, now, state.settings.cases.reopen_period)?
     };
-    let mut changing = Changing::new(case, now);
+    let mut changing = Changing::new(case, now).with_sla(state, &company);
     changing.event(
         Some(me),
         if accept {
@@ -1030,6 +1099,89 @@ pub async fn close_solved_cases(state: &AppState) -> Result<usize, ApiError> {
         }
     }
     Ok(closed)
+}
+
+/// R15/R21: raises the clock alarms that are due — warnings at 75 %,
+/// breaches at 100 % — on the case timeline, with notifications to the
+/// assignee and the support managers; a P1 or P2 breach escalates the case.
+/// Finds its work through an index, and never raises an alarm twice: the
+/// clocks remember what they raised, in the same write as the events.
+/// Returns how many alarms it raised. Run by the housekeeping worker.
+pub async fn watch_clocks(state: &AppState) -> Result<usize, ApiError> {
+    let now = state.clock.now();
+    let mut raised = 0;
+    for number in state.store.cases_with_alarms(now, 500).await? {
+        let Some(case) = state.store.case_by_number(number).await? else {
+            continue;
+        };
+        let mut changing = Changing::new(case, now);
+        let alarms = changing.case.clocks.raise_alarms(now);
+        let mut staff: Vec<UserId> = changing.case.assignee.clone().into_iter().collect();
+        if !alarms.is_empty() {
+            staff.extend(managers(state).await?);
+        }
+        for (clock, alarm) in &alarms {
+            changing.event(
+                None,
+                Happening::SlaAlarm {
+                    clock: *clock,
+                    alarm: *alarm,
+                },
+            );
+            let event = match alarm {
+                Alarm::Warning => "sla_warning",
+                Alarm::Breach => "sla_breach",
+            };
+            changing.notify(event, staff.clone(), None);
+            let urgent = matches!(changing.case.priority, Priority::P1 | Priority::P2);
+            if *alarm == Alarm::Breach && urgent && !changing.case.escalated {
+                changing.case.escalated = true;
+                changing.event(None, Happening::EscalatedAutomatically { clock: *clock });
+                changing.notify("case_escalated", managers(state).await?, None);
+            }
+        }
+        match changing.save(state, None, None).await {
+            Ok(_) => raised += alarms.len(),
+            // Someone changed the case meanwhile; the next round sees it again.
+            Err(error) if error.code == "case_changed" => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(raised)
+}
+
+/// R21: a company's contract or calendar changed: the open clocks of its
+/// cases take the new targets and calendar, keeping the time counted.
+pub(crate) async fn retarget_company_cases(
+    state: &AppState,
+    before: &Company,
+    after: &Company,
+) -> Result<usize, ApiError> {
+    let now = state.clock.now();
+    let old_calendar = calendar_of(before, now);
+    let setup = SlaSetup::of(state, after, now);
+    let mut filter = CaseFilter::new(CaseScope::Company(after.id.clone()));
+    filter.open_only = true;
+    filter.limit = 500;
+    let mut changed = 0;
+    loop {
+        let page = state.store.cases(&filter).await?;
+        let Some(last) = page.last().map(|case| case.number) else {
+            break;
+        };
+        for case in page {
+            let mut changing = Changing::new(case, now);
+            changing.case.clocks =
+                changing
+                    .case
+                    .clocks
+                    .retargeted(&old_calendar, setup.context(), changing.case.priority, now);
+            changing.save(state, None, None).await?;
+            changed += 1;
+        }
+        filter.before = Some(last);
+    }
+    Ok(changed)
 }
 
 /// A page of the cases the caller may see.

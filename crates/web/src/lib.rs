@@ -50,6 +50,8 @@ pub struct WebSettings {
     /// Serve `/metrics`.
     pub metrics: bool,
     pub cases: cases::CaseSettings,
+    /// R15/R21: the SLA targets per contract tier and priority.
+    pub sla: guichet_domain::sla::SlaPolicy,
 }
 
 impl Default for WebSettings {
@@ -64,6 +66,7 @@ impl Default for WebSettings {
             client_ip_header: None,
             metrics: true,
             cases: cases::CaseSettings::default(),
+            sla: guichet_domain::sla::SlaPolicy::default(),
         }
     }
 }

@@ -16,6 +16,14 @@ fn environment(tr: &Tr, environment: Environment) -> String {
     tr.t(&format!("environment-{}", environment.as_str()))
 }
 
+/// The name of an SLA clock.
+pub(crate) fn clock_name(tr: &Tr, clock: guichet_domain::sla::Clock) -> String {
+    match clock {
+        guichet_domain::sla::Clock::FirstResponse => tr.t("sla-clock-first-response"),
+        guichet_domain::sla::Clock::NextUpdate => tr.t("sla-clock-next-update"),
+    }
+}
+
 /// R15: the sentences that say why a case has its priority.
 pub(crate) fn priority_reasons(tr: &Tr, reasons: &[PriorityReason]) -> Vec<String> {
     reasons
@@ -71,6 +79,13 @@ mod tests {
             }
             for e in Environment::ALL {
                 assert!(tr.has(&format!("environment-{}", e.as_str())), "{e:?} in {language:?}");
+            }
+            // The case page's SLA words are looked up by state and clock.
+            for state in ["running", "paused", "met"] {
+                assert!(tr.has(&format!("sla-state-{state}")), "{state} in {language:?}");
+            }
+            for clock in ["first-response", "next-update"] {
+                assert!(tr.has(&format!("sla-clock-{clock}")), "{clock} in {language:?}");
             }
         }
     }

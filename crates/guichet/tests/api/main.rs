@@ -13,4 +13,5 @@ mod openapi;
 mod operations;
 mod portal;
 mod portal_cases;
+mod sla;
 mod support_options;

@@ -314,3 +314,45 @@ case-invalid-reason = Say why the case should be escalated.
 case-invalid-decision = Choose whether to accept or decline the request.
 case-invalid-note = Write a note for the customer.
 case-invalid-assignee = That person cannot take the case: choose an active support analyst.
+
+## SLA clocks on cases
+sla-clock-first-response = First response
+sla-clock-next-update = Next update
+case-event-sla-warning = { $clock }: 75 % of the target time used
+case-event-sla-breach = { $clock }: the target time was missed
+case-event-escalated-automatically = Escalated automatically: the { $clock } target was missed
+
+## --- Support hours and phone lines by region (R21, R22): contact page ---
+hours-intro = Support answers Monday to Friday, 06:00 to 18:00 local time in each country, except on public holidays. Outside these hours, only priority requests are handled.
+hours-caption = Support hours and phone lines by region, in each region's local time
+hours-column-region = Region
+hours-column-hours = Hours (local time)
+hours-column-now = Now
+hours-column-phone = Phone
+hours-next-opening = Next opening
+hours-next-opening-label = Next opening:
+hours-your-region = your region
+hours-open-until = Open now, until { $time }
+hours-closed-priority-only = Closed now: priority requests only
+hours-day-range = { $first } to { $last }
+hours-days = { $days }, { $hours }
+hours-local-time = { $weekday } { $date }, { $time }
+hours-weekday-monday = Monday
+hours-weekday-tuesday = Tuesday
+hours-weekday-wednesday = Wednesday
+hours-weekday-thursday = Thursday
+hours-weekday-friday = Friday
+hours-weekday-saturday = Saturday
+hours-weekday-sunday = Sunday
+## --- end of support hours ---
+sla-title = Service level (SLA)
+sla-state-running = running
+sla-state-paused = paused while waiting on the customer
+sla-state-met = met
+sla-target-business = { $duration } of business hours
+sla-target-around = { $duration } around the clock
+sla-due = due
+sla-left = { $left } left
+sla-overdue = overdue by { $late }
+sla-warned = 75 % of the time used
+sla-breached = target missed

@@ -314,3 +314,45 @@ case-invalid-reason = Indiquez pourquoi la demande doit remonter.
 case-invalid-decision = Choisissez d'accepter ou de refuser la demande d'escalade.
 case-invalid-note = Rédigez une note pour le client.
 case-invalid-assignee = Cette personne ne peut pas prendre la demande : choisissez un analyste de l'assistance actif.
+
+## Horloges SLA des demandes
+sla-clock-first-response = Première réponse
+sla-clock-next-update = Prochaine mise à jour
+case-event-sla-warning = { $clock } : 75 % du délai cible écoulé
+case-event-sla-breach = { $clock } : le délai cible est dépassé
+case-event-escalated-automatically = Escalade automatique : le délai cible de « { $clock } » est dépassé
+
+## --- Support hours and phone lines by region (R21, R22): contact page ---
+hours-intro = L'assistance répond du lundi au vendredi, de 06:00 à 18:00, heure locale de chaque pays, sauf les jours fériés. En dehors de ces heures, seules les demandes prioritaires sont traitées.
+hours-caption = Horaires et lignes de l'assistance par région, à l'heure locale de chaque région
+hours-column-region = Région
+hours-column-hours = Horaires (heure locale)
+hours-column-now = En ce moment
+hours-column-phone = Téléphone
+hours-next-opening = Prochaine ouverture
+hours-next-opening-label = Prochaine ouverture :
+hours-your-region = votre région
+hours-open-until = Ouvert, jusqu'à { $time }
+hours-closed-priority-only = Fermé : demandes prioritaires uniquement
+hours-day-range = du { $first } au { $last }
+hours-days = { $days }, { $hours }
+hours-local-time = { $weekday } { $date } à { $time }
+hours-weekday-monday = lundi
+hours-weekday-tuesday = mardi
+hours-weekday-wednesday = mercredi
+hours-weekday-thursday = jeudi
+hours-weekday-friday = vendredi
+hours-weekday-saturday = samedi
+hours-weekday-sunday = dimanche
+## --- end of support hours ---
+sla-title = Niveau de service (accord de niveau de service, SLA)
+sla-state-running = en cours
+sla-state-paused = en pause pendant l'attente du client
+sla-state-met = respecté
+sla-target-business = { $duration } en heures ouvrées
+sla-target-around = { $duration } 24 h sur 24
+sla-due = échéance
+sla-left = reste { $left }
+sla-overdue = en retard de { $late }
+sla-warned = 75 % du délai écoulé
+sla-breached = délai dépassé

@@ -126,6 +126,67 @@ pub struct EventView {
     pub data: serde_json::Value,
 }
 
+/// One SLA clock of a case (R15, R21).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockView {
+    /// `first_response` or `next_update`.
+    pub clock: String,
+    /// `running`, `paused` (waiting on the customer) or `met`.
+    pub state: String,
+    /// The target, such as `8h`.
+    pub target: String,
+    /// `business` (the company's hours) or `around_the_clock`.
+    pub hours: String,
+    /// When a running clock is due (RFC 3339).
+    pub due_at: Option<String>,
+    /// When a running clock reaches 75 % of its target.
+    pub warning_at: Option<String>,
+    /// Counted so far, in minutes.
+    pub used_minutes: i64,
+    /// What is left of the target, in minutes (negative once breached).
+    pub remaining_minutes: i64,
+    pub warned: bool,
+    pub breached: bool,
+}
+
+pub(crate) fn clock_views(state: &AppState, company: &guichet_domain::company::Company, case: &Case) -> Vec<ClockView> {
+    use guichet_domain::sla::{ClockPhase, TargetHours, format_duration};
+    let now = state.clock.now();
+    let calendar = crate::cases::calendar_of(company, now);
+    let clocks = [
+        ("first_response", case.clocks.first_response),
+        ("next_update", case.clocks.next_update),
+    ];
+    clocks
+        .into_iter()
+        .filter_map(|(name, clock)| clock.map(|clock| (name, clock)))
+        .map(|(name, clock)| {
+            let used = clock.state.used(&calendar, now);
+            ClockView {
+                clock: name.to_owned(),
+                state: match clock.state.phase {
+                    ClockPhase::Running { .. } => "running",
+                    ClockPhase::Paused { .. } => "paused",
+                    ClockPhase::Met { .. } => "met",
+                }
+                .to_owned(),
+                target: format_duration(clock.state.target.duration),
+                hours: match clock.state.target.hours {
+                    TargetHours::Business => "business",
+                    TargetHours::AroundTheClock => "around_the_clock",
+                }
+                .to_owned(),
+                due_at: clock.state.due_at().map(|at| at.to_string()),
+                warning_at: clock.state.warning_at().map(|at| at.to_string()),
+                used_minutes: used.as_mins(),
+                remaining_minutes: (clock.state.target.duration - used).as_mins(),
+                warned: clock.warned,
+                breached: clock.breached || clock.state.is_breached(&calendar, now),
+            }
+        })
+        .collect()
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseView {
     pub number: i64,
@@ -162,6 +223,8 @@ pub struct CaseView {
     pub next_update_request_at: Option<String>,
     /// The latest escalation request, if any.
     pub escalation: Option<EscalationView>,
+    /// The SLA clocks, with their due instants.
+    pub sla: Vec<ClockView>,
     /// The timeline, oldest first (only in `GET /api/v1/cases/{number}`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<EventView>>,
@@ -250,6 +313,7 @@ pub(crate) async fn case_view(
         closed_at: case.closed_at.map(|at| at.to_string()),
         next_update_request_at,
         escalation,
+        sla: clock_views(state, &company, case),
         timeline,
     })
 }

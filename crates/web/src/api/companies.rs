@@ -324,6 +324,7 @@ pub async fn update_company(
 ) -> Result<Json<CompanyView>, ApiError> {
     let mut company = readable(&state, &caller, id).await?;
     require_administrator(&caller)?;
+    let before = company.clone();
     if input.kind.as_deref().is_some_and(|kind| kind != company.kind.as_str()) {
         return Err(ApiError::invalid(
             "kind",
@@ -332,6 +333,11 @@ pub async fn update_company(
     }
     apply(&state, input, &mut company, false).await?;
     state.store.update_company(&company, state.clock.now()).await?;
+    // R21: the open clocks follow a new contract or calendar.
+    if before.sla_tier != company.sla_tier || before.country != company.country || before.time_zone != company.time_zone
+    {
+        crate::cases::retarget_company_cases(&state, &before, &company).await?;
+    }
     Ok(Json(CompanyView::from(&company)))
 }
 

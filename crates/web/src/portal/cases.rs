@@ -986,6 +986,18 @@ async fn entry(tr: &Tr, zone: &TimeZone, people: &mut People<'_>, event: &CaseEv
         Happening::SolutionAccepted => tr.t("case-event-solution-accepted"),
         Happening::Reopened => tr.t("case-event-reopened"),
         Happening::ClosedAutomatically => tr.t("case-event-closed-automatically"),
+        Happening::SlaAlarm { clock, alarm } => {
+            let clock = crate::text::clock_name(tr, *clock);
+            match alarm {
+                guichet_domain::case_sla::Alarm::Warning => tr.t1("case-event-sla-warning", "clock", clock),
+                guichet_domain::case_sla::Alarm::Breach => tr.t1("case-event-sla-breach", "clock", clock),
+            }
+        }
+        Happening::EscalatedAutomatically { clock } => tr.t1(
+            "case-event-escalated-automatically",
+            "clock",
+            crate::text::clock_name(tr, *clock),
+        ),
     };
     Ok(Entry {
         at: Moment::new(event.at, zone),
@@ -997,6 +1009,66 @@ async fn entry(tr: &Tr, zone: &TimeZone, people: &mut People<'_>, event: &CaseEv
         articles,
         link,
     })
+}
+
+/// One SLA clock, as the case page shows it.
+struct ClockLine {
+    name: String,
+    state: String,
+    target: String,
+    due: Option<Moment>,
+    /// What is left, or how late it is.
+    left: Option<String>,
+    /// `breached`, `warned` or empty: a class and a word, not a colour alone.
+    alarm: &'static str,
+    alarm_words: String,
+}
+
+fn clock_lines(tr: &Tr, zone: &TimeZone, views: &[crate::api::cases::ClockView]) -> Vec<ClockLine> {
+    use guichet_domain::sla::format_duration;
+    views
+        .iter()
+        .map(|view| {
+            let minutes = jiff::SignedDuration::from_mins(view.remaining_minutes.abs());
+            let running = view.state == "running";
+            let alarm = if view.breached {
+                "breached"
+            } else if view.warned {
+                "warned"
+            } else {
+                ""
+            };
+            ClockLine {
+                name: tr.t(&format!("sla-clock-{}", view.clock.replace('_', "-"))),
+                state: tr.t(&format!("sla-state-{}", view.state)),
+                target: tr.t1(
+                    if view.hours == "business" {
+                        "sla-target-business"
+                    } else {
+                        "sla-target-around"
+                    },
+                    "duration",
+                    format_duration(jiff::SignedDuration::from_mins(
+                        view.used_minutes + view.remaining_minutes,
+                    )),
+                ),
+                due: view.due_at.as_deref().and_then(|at| Moment::parse(at, zone)),
+                left: running.then(|| {
+                    if view.remaining_minutes >= 0 {
+                        tr.t1("sla-left", "left", format_duration(minutes))
+                    } else {
+                        tr.t1("sla-overdue", "late", format_duration(minutes))
+                    }
+                }),
+                alarm,
+                alarm_words: match alarm {
+                    "breached" => tr.t("sla-breached"),
+                    "warned" => tr.t("sla-warned"),
+                    _ => String::new(),
+                },
+            }
+        })
+        .collect()
 }
 
 /// The latest escalation request, as the case page shows it.
@@ -1130,6 +1202,8 @@ struct CasePage {
     steps: Option<String>,
     expected: Option<String>,
     escalation: Option<EscalationSheet>,
+    /// The SLA clocks (R15, R21), due instants in the reader's time zone.
+    clocks: Vec<ClockLine>,
     timeline: Vec<Entry>,
     forms: Forms,
     answer_kinds: Vec<Choice>,
@@ -1296,6 +1370,7 @@ async fn case_page_data(
         .collect();
 
     Ok(CasePage {
+        clocks: clock_lines(&tr, &zone, &view.sla),
         zone: reader.caller.company.time_zone.to_string(),
         me: reader.caller.user.id.0.clone(),
         number: case.number.to_string(),

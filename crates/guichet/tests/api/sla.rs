@@ -1,0 +1,224 @@
+//! SLA clocks on cases (R15, R16, R21): they start, pause, resume and
+//! raise their alarms once; a P1/P2 breach escalates.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{App, json, on_each_engine, on_sqlite};
+
+fn case_body(impact: &str, scope: &str) -> Value {
+    json!({
+        "product": "financials", "area": "general_ledger", "environment": "production",
+        "impact": impact, "scope": scope,
+        "subject": "Journal entries will not post", "description": "Since this morning.",
+    })
+}
+
+async fn open(app: &App, token: &str, impact: &str, scope: &str) -> Value {
+    let response = app
+        .send_json(Method::POST, "/api/v1/cases", Some(token), case_body(impact, scope))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    json(response).await
+}
+
+fn clock<'a>(case: &'a Value, name: &str) -> &'a Value {
+    case["sla"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["clock"] == name)
+        .unwrap_or(&Value::Null)
+}
+
+fn instant(value: &Value) -> jiff::Timestamp {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+/// Runs the watcher as if it were `later` from now.
+async fn watch_at(app: &App, later: jiff::SignedDuration) -> usize {
+    let state = guichet_web::AppState::new(
+        app.store.clone(),
+        Default::default(),
+        Default::default(),
+        guichet_web::Clock::fixed(jiff::Timestamp::now() + later),
+    );
+    guichet_web::cases::watch_clocks(&state).await.unwrap()
+}
+
+#[tokio::test]
+async fn r15_clocks_start_pause_on_the_customer_and_resume_on_the_reply() {
+    on_each_engine(|app| async move {
+        let dana = app.token("dana@acme.example").await;
+        let analyst = app.token("analyst@support.example").await;
+        let opened_at = jiff::Timestamp::now();
+        let case = open(&app, &dana, "outage", "organization").await;
+        assert_eq!(case["priority"], "P1");
+        let first = clock(&case, "first_response");
+        assert_eq!(first["state"], "running");
+        assert_eq!(first["hours"], "around_the_clock");
+        assert_eq!(first["target"], "2h");
+        // P1, standard: two hours around the clock (R21: priority requests after hours too).
+        let due = instant(&first["due_at"]);
+        assert!(due >= opened_at + jiff::SignedDuration::from_hours(2));
+        assert!(due <= jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2));
+
+        let base = format!("/api/v1/cases/{}", case["number"]);
+        let asked = app
+            .send_json(
+                Method::POST,
+                &format!("{base}/answers"),
+                Some(&analyst),
+                json!({"kind": "need_info", "body": "Which journal?"}),
+            )
+            .await;
+        let asked = json(asked).await;
+        assert_eq!(clock(&asked, "first_response")["state"], "met");
+        assert_eq!(clock(&asked, "next_update")["state"], "paused");
+        assert!(clock(&asked, "next_update")["due_at"].is_null());
+
+        let replied = app
+            .send_json(
+                Method::POST,
+                &format!("{base}/comments"),
+                Some(&dana),
+                json!({"body": "The sales journal."}),
+            )
+            .await;
+        let replied = json(replied).await;
+        let update = clock(&replied, "next_update");
+        assert_eq!(update["state"], "running");
+        assert_eq!(update["target"], "4h");
+        assert!(instant(&update["due_at"]) > jiff::Timestamp::now() + jiff::SignedDuration::from_hours(3));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r15_a_p1_breach_raises_alarms_once_and_escalates() {
+    on_each_engine(|app| async move {
+        let dana = app.token("dana@acme.example").await;
+        let lead = app.token("lead@support.example").await;
+        let case = open(&app, &dana, "outage", "organization").await;
+        let quiet = open(&app, &dana, "question", "individual").await;
+        let base = format!("/api/v1/cases/{}", case["number"]);
+
+        assert_eq!(
+            watch_at(&app, jiff::SignedDuration::from_mins(30)).await,
+            0,
+            "nothing due yet"
+        );
+        // 1 h 40: 75 % of two hours used.
+        assert_eq!(watch_at(&app, jiff::SignedDuration::from_mins(100)).await, 1);
+        let warned = json(app.get(&base, &lead).await).await;
+        assert_eq!(clock(&warned, "first_response")["warned"], true);
+        assert_eq!(warned["escalated"], false);
+        // Three hours later: breached, escalated, and only once.
+        assert_eq!(watch_at(&app, jiff::SignedDuration::from_hours(3)).await, 1);
+        assert_eq!(
+            watch_at(&app, jiff::SignedDuration::from_hours(3)).await,
+            0,
+            "raised once"
+        );
+        let breached = json(app.get(&base, &lead).await).await;
+        assert_eq!(breached["escalated"], true);
+        assert_eq!(clock(&breached, "first_response")["breached"], true);
+        let kinds: Vec<&str> = breached["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "sla_alarm").count(), 2, "{kinds:?}");
+        assert!(kinds.contains(&"escalated_automatically"));
+        // Customers see the escalation, not the internal alarms.
+        let hers = json(app.get(&base, &dana).await).await;
+        assert!(
+            !hers["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "sla_alarm")
+        );
+        // The breached case heads the manager's queue.
+        let queue = json(app.get("/api/v1/queue", &lead).await).await;
+        assert_eq!(queue["cases"][0]["number"], case["number"]);
+        assert!(
+            queue["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["number"] == quiet["number"])
+        );
+        let notified: Vec<String> = app
+            .store
+            .pending_outbox(
+                "notification",
+                jiff::Timestamp::now() + jiff::SignedDuration::from_hours(4),
+                500,
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| {
+                serde_json::from_str::<Value>(&row.payload).unwrap()["event"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        for event in ["sla_warning", "sla_breach", "case_escalated"] {
+            assert!(notified.contains(&event.to_owned()), "{event} missing: {notified:?}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r16_a_case_waiting_on_the_customer_does_not_breach() {
+    on_sqlite(|app| async move {
+        let dana = app.token("dana@acme.example").await;
+        let analyst = app.token("analyst@support.example").await;
+        let case = open(&app, &dana, "outage", "organization").await;
+        let base = format!("/api/v1/cases/{}", case["number"]);
+        app.send_json(
+            Method::POST,
+            &format!("{base}/answers"),
+            Some(&analyst),
+            json!({"kind": "need_info", "body": "Logs, please."}),
+        )
+        .await;
+        assert_eq!(watch_at(&app, jiff::SignedDuration::from_hours(48)).await, 0);
+        let seen = json(app.get(&base, &analyst).await).await;
+        assert_eq!(seen["escalated"], false);
+        assert_eq!(clock(&seen, "next_update")["breached"], false);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r21_a_new_contract_moves_the_open_clocks() {
+    on_each_engine(|app| async move {
+        let dana = app.token("dana@acme.example").await;
+        let admin = app.token("admin@support.example").await;
+        // P3 (blocked, one person): 24 business hours on standard, 12 on premium.
+        let case = open(&app, &dana, "blocked", "individual").await;
+        assert_eq!(case["priority"], "P3");
+        let before = instant(&clock(&case, "first_response")["due_at"]);
+        let acme = app.company_id("Acme Outdoor Inc.").await;
+        let response = app
+            .send_json(
+                Method::PATCH,
+                &format!("/api/v1/companies/{acme}"),
+                Some(&admin),
+                json!({"sla_tier": "premium"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let after = json(app.get(&format!("/api/v1/cases/{}", case["number"]), &dana).await).await;
+        let first = clock(&after, "first_response");
+        assert_eq!(first["target"], "12h");
+        assert!(instant(&first["due_at"]) < before, "premium is due sooner");
+    })
+    .await;
+}
