@@ -139,3 +139,59 @@ mod tests {
         );
     }
 }
+
+/// Benchmark support: bulk data no test needs.
+impl Store {
+    /// Writes `count` open cases of Dana's company (the demo must be loaded),
+    /// the first `due` of them with the `due_clocks`, the others with the
+    /// `fresh_clocks` (SQLite only).
+    pub async fn bench_fill_cases(
+        &self,
+        count: u64,
+        due: u64,
+        due_clocks: &str,
+        due_alarm: Option<jiff::Timestamp>,
+        fresh_clocks: &str,
+        fresh_alarm: Option<jiff::Timestamp>,
+    ) -> crate::Result<()> {
+        let crate::engine::Db::Sqlite { .. } = &self.db else {
+            return Err(crate::StoreError::Corrupt("the bench fills SQLite only".into()));
+        };
+        let (user, company): (String, String) = read!(self, |c| sqlx::query_as(
+            "SELECT id, company_id FROM users WHERE email = 'dana@acme.example'"
+        )
+        .fetch_one(c)
+        .await)?;
+        let now = crate::micros(jiff::Timestamp::now());
+        write!(self, |c| sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+             INSERT INTO cases (id, number, company_id, opened_by, product_key, area_key, environment, impact, scope, \
+             subject, description, status, priority, priority_reasons, escalated, experts_involved, created_at, \
+             updated_at, version, sla, sla_alarm_at, sla_due_at) \
+             SELECT 'bench-' || i, 100000 + i, $2, $3, 'financials', 'general_ledger', 'production', 'degraded', \
+             'group', 'Load case ' || i, 'Written by the benchmark.', 'in_progress', 'P3', '[]', 0, 0, $4, $4, 1, \
+             CASE WHEN i <= $5 THEN $6 ELSE $7 END, CASE WHEN i <= $5 THEN $8 ELSE $9 END, NULL FROM n"
+        )
+        .bind(count as i64)
+        .bind(&company)
+        .bind(&user)
+        .bind(now)
+        .bind(due as i64)
+        .bind(due_clocks)
+        .bind(fresh_clocks)
+        .bind(due_alarm.map(crate::micros))
+        .bind(fresh_alarm.map(crate::micros))
+        .execute(c)
+        .await
+        .map(|_| ()))
+    }
+
+    /// Every open case's clocks, as stored (the naive watcher's read).
+    pub async fn bench_all_open_clocks(&self) -> crate::Result<Vec<String>> {
+        Ok(read!(self, |c| sqlx::query_scalar(
+            "SELECT sla FROM cases WHERE status NOT IN ('solved', 'closed')"
+        )
+        .fetch_all(c)
+        .await)?)
+    }
+}
