@@ -284,6 +284,13 @@ test('marie (French) signs in, reads her contact options, switches to English an
       "Vous pouvez ouvrir une demande d'assistance",
     );
     assert.match(await textOf(page, 'section[aria-labelledby="phone-heading"]'), /01 70 73 16 40/);
+    // R21, R22: the hours and lines of every region, hers first.
+    assert.equal(
+      await page.locator('table.hours tbody tr').first().getAttribute('data-region'),
+      'france',
+    );
+    assert.equal(await page.locator('table.hours tbody tr').count(), 6);
+    assert.match(await textOf(page, 'table.hours'), /du lundi au vendredi, 06:00–18:00/);
     assert.match(
       await textOf(page, 'section[aria-labelledby="manager-heading"]'),
       /Claire Fontaine/,

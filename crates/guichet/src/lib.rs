@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod config;
 pub mod demo;
+pub mod sla_cli;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use guichet::Server;
 use guichet::config::Config;
+use guichet::sla_cli::{self, SlaCommand};
 use guichet_web::Clock;
 
 /// Guichet: a support portal for designated support users.
@@ -58,6 +59,13 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// SLA arithmetic on a country's business calendar (R21): when a
+    /// duration is due, whether support is open. Needs no database and no
+    /// configuration.
+    Sla {
+        #[command(subcommand)]
+        command: SlaCommand,
     },
 }
 
@@ -111,6 +119,10 @@ fn load(cli_config: Option<&PathBuf>, overrides: &Overrides, demo: bool) -> anyh
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Sla { command } => {
+            println!("{}", sla_cli::run(&command, jiff::Timestamp::now())?);
+            Ok(())
+        }
         Command::Serve { overrides } => {
             let config = load(cli.config.as_ref(), &overrides, false)?;
             let store = guichet::open_store(&config).await?;

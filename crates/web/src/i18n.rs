@@ -129,6 +129,7 @@ mod tests {
             include_str!("portal/pages.rs"),
             include_str!("portal/cases.rs"),
             include_str!("support.rs"),
+            include_str!("api/support.rs"),
         ];
         let mut used = Vec::new();
         for source in sources {

@@ -9,6 +9,7 @@ mod cases;
 mod cli;
 mod companies;
 mod errors;
+mod hours;
 mod openapi;
 mod operations;
 mod portal;

@@ -9,6 +9,7 @@ mod companies;
 pub mod json;
 mod me;
 mod products;
+pub(crate) mod support;
 mod users;
 pub mod views;
 
@@ -37,6 +38,7 @@ use crate::error::{ApiError, Problem};
     tags(
         (name = "auth", description = "Tokens and sign-out"),
         (name = "me", description = "The caller and what contacting support means for them"),
+        (name = "support", description = "Support hours and phone lines by country, for anyone (R21, R22)"),
         (name = "companies", description = "Customer and partner companies (R1, R2, R4)"),
         (name = "users", description = "Users and their roles (R2, R6)"),
         (name = "products", description = "The product catalogue"),
@@ -63,6 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::revoke_token))
         .routes(routes!(me::get_me, me::update_me))
         .routes(routes!(me::support_options))
+        .routes(routes!(support::hours))
         .routes(routes!(companies::list_companies, companies::create_company))
         .routes(routes!(companies::get_company, companies::update_company))
         .routes(routes!(companies::list_users))
