@@ -129,6 +129,8 @@ mod tests {
             account_manager: None,
             implemented_by: implemented_by.map(|id| CompanyId(id.into())),
             contact: CompanyContact::default(),
+            subdivision: None,
+            closed_dates: Vec::new(),
         }
     }
 

@@ -161,6 +161,11 @@ pub struct Company {
     /// The partner that implemented this company (R1, R4).
     pub implemented_by: Option<CompanyId>,
     pub contact: CompanyContact,
+    /// A subdivision whose public holidays also apply (an Australian
+    /// state: `NSW`), R21.
+    pub subdivision: Option<String>,
+    /// Days its support calendar is closed besides public holidays.
+    pub closed_dates: Vec<jiff::civil::Date>,
 }
 
 impl Company {

@@ -265,6 +265,8 @@ mod tests {
             account_manager: Some(UserId("am".into())),
             implemented_by: None,
             contact: CompanyContact::default(),
+            subdivision: None,
+            closed_dates: Vec::new(),
         }
     }
 

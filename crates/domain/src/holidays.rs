@@ -182,6 +182,20 @@ pub fn business_calendar_for(
     Ok(BusinessCalendar::standard(zone).with_closed_dates(closed))
 }
 
+/// The calendar support keeps in a country (R21): `business_calendar_for`,
+/// with the national holidays alone when the subdivision has no rules, and
+/// the opening hours alone when the country has none.
+pub fn calendar_or_standard(
+    country: CountryCode,
+    zone: TimeZone,
+    subdivision: Option<&str>,
+    years: RangeInclusive<i16>,
+) -> BusinessCalendar {
+    business_calendar_for(country, zone.clone(), subdivision, years.clone())
+        .or_else(|_| business_calendar_for(country, zone.clone(), None, years))
+        .unwrap_or_else(|_| BusinessCalendar::standard(zone))
+}
+
 /// Easter Sunday in the Gregorian calendar (the anonymous algorithm, also
 /// known as Meeus/Jones/Butcher).
 pub fn easter(year: i16) -> Date {
@@ -566,6 +580,29 @@ fn countries() -> Vec<&'static str> {
     let mut codes: Vec<_> = REGIONS.iter().map(|region| region.country).collect();
     codes.dedup();
     codes
+}
+
+#[cfg(test)]
+mod fallback_tests {
+    use super::*;
+
+    #[test]
+    fn calendars_fall_back_to_the_nation_then_to_the_opening_hours() {
+        let zone = TimeZone::get("Australia/Sydney").unwrap();
+        let au = CountryCode::parse("AU").unwrap();
+        // Labour Day (first Monday of October) is a NSW day, not a national one.
+        let labour_day: jiff::civil::Date = "2026-10-05".parse().unwrap();
+        let nsw = calendar_or_standard(au, zone.clone(), Some("NSW"), 2026..=2026);
+        assert!(nsw.is_closed_on(labour_day));
+        let unknown = calendar_or_standard(au, zone.clone(), Some("XX"), 2026..=2026);
+        assert!(!unknown.is_closed_on(labour_day));
+        assert!(
+            unknown.is_closed_on("2026-12-25".parse().unwrap()),
+            "national days still close"
+        );
+        let japan = calendar_or_standard(CountryCode::parse("JP").unwrap(), zone, None, 2026..=2026);
+        assert_eq!(japan.closed_dates().count(), 0);
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,8 @@ pub async fn bootstrap(store: &Store, request: Bootstrap, sla_tier: &str) -> any
                 account_manager: None,
                 implemented_by: None,
                 contact: CompanyContact::default(),
+                subdivision: None,
+                closed_dates: Vec::new(),
             };
             store.create_company(&vendor, now).await?;
             vendor

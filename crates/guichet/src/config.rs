@@ -438,7 +438,8 @@ mod tests {
         let file = dir.path().join("guichet.toml");
         std::fs::write(
             &file,
-            "listen = \"0.0.0.0:9000\"\nlog_format = \"json\"\n[http]\nmetrics = false\nmax_body_bytes = 10\n[support]\nsla_tiers = [\"basic\"]\n",
+            "listen = \"0.0.0.0:9000\"\nlog_format = \"json\"\n[http]\nmetrics = false\nmax_body_bytes = 10\n[support]\nsla_tiers = [\"basic\"]\n\
+             [sla.tiers.basic.first_response]\nP1 = { duration = \"4h\", hours = \"around_the_clock\" }\n",
         )
         .unwrap();
         let loaded = Config::load(

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use crate::error::constraint;
 use crate::users::split_list;
-use crate::{Result, Store, micros};
+use crate::{Result, Store, StoreError, micros};
 
 /// Which companies a listing covers.
 #[derive(Debug, Clone)]
@@ -55,6 +55,8 @@ struct CompanyRow {
     /// Comma-separated (product keys and domains have no commas).
     products: Option<String>,
     email_domains: Option<String>,
+    subdivision: Option<String>,
+    closed_dates: Option<String>,
 }
 
 impl CompanyRow {
@@ -80,6 +82,14 @@ impl CompanyRow {
                 email: self.contact_email.as_deref().map(EmailAddress::parse).transpose()?,
                 phone: self.contact_phone,
             },
+            subdivision: self.subdivision,
+            closed_dates: split_list(self.closed_dates.as_deref())
+                .into_iter()
+                .map(|day| {
+                    day.parse()
+                        .map_err(|e| StoreError::Corrupt(format!("closure `{day}`: {e}")))
+                })
+                .collect::<Result<_>>()?,
             id: CompanyId(self.id),
         })
     }
@@ -88,7 +98,7 @@ impl CompanyRow {
 macro_rules! company_columns {
     () => {
         "c.id, c.kind, c.name, c.country, c.time_zone, c.sla_tier, c.account_manager_id, c.implemented_by, \
-         c.contact_name, c.contact_email, c.contact_phone"
+         c.contact_name, c.contact_email, c.contact_phone, c.subdivision"
     };
 }
 
@@ -109,13 +119,14 @@ impl Store {
         transaction!(self, |tx| {
             sqlx::query(
                 "INSERT INTO companies (id, kind, name, country, time_zone, sla_tier, account_manager_id, \
-                 implemented_by, contact_name, contact_email, contact_phone, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+                 implemented_by, contact_name, contact_email, contact_phone, created_at, updated_at, subdivision) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) \
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country, \
                  time_zone = excluded.time_zone, sla_tier = excluded.sla_tier, \
                  account_manager_id = excluded.account_manager_id, implemented_by = excluded.implemented_by, \
                  contact_name = excluded.contact_name, contact_email = excluded.contact_email, \
-                 contact_phone = excluded.contact_phone, updated_at = excluded.updated_at",
+                 contact_phone = excluded.contact_phone, updated_at = excluded.updated_at, \
+                 subdivision = excluded.subdivision",
             )
             .bind(&company.id.0)
             .bind(company.kind.as_str())
@@ -129,6 +140,7 @@ impl Store {
             .bind(company.contact.email.as_ref().map(|e| e.as_str()))
             .bind(company.contact.phone.as_deref())
             .bind(micros(now))
+            .bind(company.subdivision.as_deref())
             .execute(&mut *tx)
             .await
             .map_err(constraint("name"))?;
@@ -190,7 +202,11 @@ impl Store {
                      (SELECT ",
                     $agg,
                     "(d.domain, ',') FROM company_email_domains d WHERE d.company_id = c.id) \
-                     AS email_domains FROM companies c WHERE ",
+                     AS email_domains, \
+                     (SELECT ",
+                    $agg,
+                    "(x.day, ',') FROM company_closures x WHERE x.company_id = c.id) \
+                     AS closed_dates FROM companies c WHERE ",
                     in_scope!(),
                     " ORDER BY c.name"
                 )
@@ -202,6 +218,59 @@ impl Store {
             .fetch_all(c)
             .await)?;
         rows.into_iter().map(CompanyRow::into_company).collect()
+    }
+
+    /// The days an administrator closed a company's calendar, with why.
+    pub async fn closures(&self, company: &CompanyId) -> Result<Vec<(jiff::civil::Date, String)>> {
+        let rows: Vec<(String, String)> = read!(self, |c| sqlx::query_as(
+            "SELECT day, reason FROM company_closures WHERE company_id = $1 ORDER BY day"
+        )
+        .bind(&company.0)
+        .fetch_all(c)
+        .await)?;
+        rows.into_iter()
+            .map(|(day, reason)| {
+                let day = day
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("closure `{day}`: {e}")))?;
+                Ok((day, reason))
+            })
+            .collect()
+    }
+
+    /// Closes days of a company's calendar (a day already closed keeps its
+    /// first reason); returns how many were new.
+    pub async fn add_closures(&self, company: &CompanyId, days: &[(jiff::civil::Date, String)]) -> Result<u64> {
+        transaction!(self, |tx| {
+            let mut added = 0;
+            for (day, reason) in days {
+                let done = sqlx::query(
+                    "INSERT INTO company_closures (company_id, day, reason) VALUES ($1, $2, $3) \
+                     ON CONFLICT (company_id, day) DO NOTHING",
+                )
+                .bind(&company.0)
+                .bind(day.to_string())
+                .bind(reason)
+                .execute(&mut *tx)
+                .await
+                .map_err(constraint("company"))?;
+                added += done.rows_affected();
+            }
+            added
+        })
+    }
+
+    /// Opens a closed day again; false if it was not closed.
+    pub async fn remove_closure(&self, company: &CompanyId, day: jiff::civil::Date) -> Result<bool> {
+        let removed = write!(self, |c| sqlx::query(
+            "DELETE FROM company_closures WHERE company_id = $1 AND day = $2"
+        )
+        .bind(&company.0)
+        .bind(day.to_string())
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
+        Ok(removed == 1)
     }
 
     /// The customers a partner implemented (R4), by name.

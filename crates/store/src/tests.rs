@@ -43,6 +43,8 @@ pub(super) fn company(name: &str, kind: CompanyKind, domain: &str) -> Company {
         account_manager: None,
         implemented_by: None,
         contact: CompanyContact::default(),
+        subdivision: None,
+        closed_dates: Vec::new(),
     }
 }
 
@@ -155,6 +157,41 @@ async fn r1_companies_keep_their_products_domains_and_partner() {
             Err(StoreError::Dangling("product"))
         ));
         assert_eq!(store.company(&unknown_product.id).await.unwrap(), None);
+
+        // A company's own calendar: a subdivision and closed days.
+        let christmas_eve: jiff::civil::Date = "2026-12-24".parse().unwrap();
+        let new_years_eve: jiff::civil::Date = "2026-12-31".parse().unwrap();
+        let added = store
+            .add_closures(
+                &customer.id,
+                &[(new_years_eve, "Inventory".into()), (christmas_eve, "Party".into())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(added, 2);
+        assert_eq!(
+            store
+                .add_closures(&customer.id, &[(christmas_eve, "Again".into())])
+                .await
+                .unwrap(),
+            0
+        );
+        let closures = store.closures(&customer.id).await.unwrap();
+        assert_eq!(
+            closures,
+            vec![
+                (christmas_eve, "Party".to_owned()),
+                (new_years_eve, "Inventory".to_owned())
+            ]
+        );
+        customer.closed_dates = vec![christmas_eve, new_years_eve];
+        customer.subdivision = Some("NSW".into());
+        store.update_company(&customer, now()).await.unwrap();
+        assert_eq!(store.company(&customer.id).await.unwrap(), Some(customer.clone()));
+        assert!(store.remove_closure(&customer.id, christmas_eve).await.unwrap());
+        assert!(!store.remove_closure(&customer.id, christmas_eve).await.unwrap());
+        customer.closed_dates = vec![new_years_eve];
+        assert_eq!(store.company(&customer.id).await.unwrap(), Some(customer.clone()));
 
         let mut renamed = customer.clone();
         renamed.name = CompanyName::parse("Redwood Dental Group LLC").unwrap();

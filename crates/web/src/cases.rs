@@ -125,13 +125,15 @@ pub(crate) async fn readable(state: &AppState, caller: &Caller, number: &str) ->
 }
 
 /// The business calendar of a company (R21): its time zone, 06:00–18:00 on
-/// weekdays, and its country's public holidays around `now` (a country
-/// without holiday rules gets the opening hours alone).
+/// weekdays, its country's public holidays around `now` (with its
+/// subdivision's, if it named one), and the days an administrator closed. A
+/// country without holiday rules gets the opening hours and closures alone.
 pub(crate) fn calendar_of(company: &Company, now: Timestamp) -> BusinessCalendar {
     let zone = company.time_zone.time_zone();
     let year = zone.to_datetime(now).year();
-    holidays::business_calendar_for(company.country, zone.clone(), None, year - 1..=year + 2)
-        .unwrap_or_else(|_| BusinessCalendar::standard(zone))
+    let years = year - 1..=year + 2;
+    holidays::calendar_or_standard(company.country, zone, company.subdivision.as_deref(), years)
+        .with_closed_dates(company.closed_dates.iter().copied())
 }
 
 /// A notification for the mail worker: who should hear of what.

@@ -425,6 +425,8 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<bool> {
                 },
                 None => CompanyContact::default(),
             },
+            subdivision: None,
+            closed_dates: Vec::new(),
         };
         store.create_company(&company, now).await?;
     }

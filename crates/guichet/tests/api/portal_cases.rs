@@ -5,6 +5,9 @@
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
 
+/// A form post without its token: who sends it, where, with what.
+type Forged<'a> = (&'a Client, String, Vec<(&'a str, &'a str)>);
+
 use crate::helpers::{App, PASSWORD, json, on_each_engine, on_sqlite};
 
 /// A browser: keeps cookies, does not follow redirects.
@@ -420,7 +423,7 @@ async fn every_case_form_needs_the_sessions_csrf_token() {
         let (analyst, _) = signed_in(&app, "analyst@support.example").await;
         let (lead, _) = signed_in(&app, "lead@support.example").await;
         let case = format!("/cases/{number}");
-        let forms: Vec<(&Client, String, Vec<(&str, &str)>)> = vec![
+        let forms: Vec<Forged> = vec![
             (
                 &marie,
                 "/cases/new".into(),

@@ -266,6 +266,8 @@ pub async fn create_company(
         account_manager: None,
         implemented_by: None,
         contact: CompanyContact::default(),
+        subdivision: None,
+        closed_dates: Vec::new(),
     };
     apply(&state, input, &mut company, true).await?;
     state.store.create_company(&company, state.clock.now()).await?;

@@ -27,8 +27,7 @@ use crate::portal::language;
 /// around `at`, or without holidays where Guichet has no rules for them.
 pub(crate) fn country_calendar(country: CountryCode, zone: TimeZone, at: Timestamp) -> BusinessCalendar {
     let year = zone.to_datetime(at).year();
-    holidays::business_calendar_for(country, zone.clone(), None, year - 1..=year + 1)
-        .unwrap_or_else(|_| BusinessCalendar::standard(zone))
+    holidays::calendar_or_standard(country, zone, None, year - 1..=year + 1)
 }
 
 /// Whether support is open at one instant, and its openings around it.
