@@ -317,6 +317,10 @@ pub async fn seed(
     while let Some(life) = lives.join_next().await {
         life.context("a demo case")??;
     }
+    // The clocks' alarms over those 60 days, as the watcher would have
+    // raised them.
+    let watcher = AppState::new(store.clone(), policy.clone(), settings.clone(), Clock::fixed(now));
+    while cases::watch_clocks(&watcher).await.map_err(failed)? > 0 {}
     // Nobody should be mailed about the demo's past.
     store.complete_outbox_before("notification", now, now).await?;
     store.put_setting(MARKER, &now.to_string()).await?;

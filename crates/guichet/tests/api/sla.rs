@@ -222,3 +222,83 @@ async fn r21_a_new_contract_moves_the_open_clocks() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn r21_company_calendars_take_a_subdivision_closures_and_ical_imports() {
+    on_each_engine(|app| async move {
+        let admin = app.token("admin@support.example").await;
+        let bruce = app.token("bruce@koala.example").await;
+        let koala = app.company_id("Koala Freight Pty Ltd").await;
+        let base = format!("/api/v1/companies/{koala}");
+
+        let response = app.send_json(Method::PATCH, &base, Some(&admin), json!({"subdivision": "nsw"})).await;
+        assert_eq!(json(response).await["subdivision"], "NSW");
+        let bad = app.send_json(Method::PATCH, &base, Some(&admin), json!({"subdivision": "XX"})).await;
+        crate::helpers::problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "unknown_subdivision").await;
+
+        let calendar = json(app.get(&format!("{base}/calendar?from=2026-01-01&to=2026-12-31"), &bruce).await).await;
+        let holidays: Vec<&str> = calendar["holidays"].as_array().unwrap().iter().map(|h| h["date"].as_str().unwrap()).collect();
+        assert!(holidays.contains(&"2026-04-25"), "Anzac Day: {holidays:?}");
+        assert!(holidays.contains(&"2026-10-05"), "NSW Labour Day: {holidays:?}");
+
+        let closed = app
+            .send_json(Method::POST, &format!("{base}/closures"), Some(&admin), json!({"date": "2026-12-24", "reason": "Office party"}))
+            .await;
+        assert_eq!(closed.status(), StatusCode::CREATED);
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Koala//EN\r\n\
+                   BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20261229\r\nDTEND;VALUE=DATE:20261231\r\nSUMMARY:Shutdown\r\nEND:VEVENT\r\n\
+                   END:VCALENDAR\r\n";
+        let imported = app
+            .request(Method::POST, &format!("{base}/closures/import"), Some(&admin))
+            .header("content-type", "text/calendar")
+            .body(ics)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(imported.status(), StatusCode::CREATED);
+        assert_eq!(json(imported).await["dates"], json!(["2026-12-29", "2026-12-30"]));
+        let not_ics = app
+            .request(Method::POST, &format!("{base}/closures/import"), Some(&admin))
+            .header("content-type", "text/calendar")
+            .body("hello")
+            .send()
+            .await
+            .unwrap();
+        crate::helpers::problem(not_ics, StatusCode::UNPROCESSABLE_ENTITY, "invalid_calendar").await;
+        let by_customer = app
+            .send_json(Method::POST, &format!("{base}/closures"), Some(&bruce), json!({"date": "2026-12-23", "reason": "x"}))
+            .await;
+        crate::helpers::problem(by_customer, StatusCode::FORBIDDEN, "administrator_required").await;
+
+        let calendar = json(app.get(&format!("{base}/calendar?from=2026-12-01&to=2026-12-31"), &bruce).await).await;
+        let closures: Vec<&str> = calendar["closures"].as_array().unwrap().iter().map(|c| c["date"].as_str().unwrap()).collect();
+        assert_eq!(closures, ["2026-12-24", "2026-12-29", "2026-12-30"]);
+
+        // The preview follows the calendar: 8 business hours (P2, standard)
+        // from Wednesday 23 Dec 14:00 Sydney: 4 h that day, then the 24th
+        // (closed), 25th, 26th (holidays) and the weekend, 28 Dec (the
+        // Boxing Day substitute), 29th and 30th (closed), so Thursday 31 Dec
+        // 06:00 + 4 h = 10:00 Sydney (UTC+11) = 23:00Z on the 30th.
+        let preview = app
+            .send_json(Method::POST, "/api/v1/sla/preview", Some(&admin), json!({"company": koala, "priority": "P2", "start": "2026-12-23T03:00:00Z"}))
+            .await;
+        let preview = json(preview).await;
+        let first = preview["due"].as_array().unwrap().iter().find(|d| d["clock"] == "first_response").unwrap();
+        assert_eq!(first["due_at"], "2026-12-30T23:00:00Z", "{preview}");
+
+        let reopened = app.request(Method::DELETE, &format!("{base}/closures/2026-12-30"), Some(&admin)).send().await.unwrap();
+        assert_eq!(reopened.status(), StatusCode::NO_CONTENT);
+        let again = app.request(Method::DELETE, &format!("{base}/closures/2026-12-30"), Some(&admin)).send().await.unwrap();
+        crate::helpers::problem(again, StatusCode::NOT_FOUND, "not_found").await;
+        let preview = app
+            .send_json(Method::POST, "/api/v1/sla/preview", Some(&admin), json!({"company": koala, "priority": "P2", "start": "2026-12-23T03:00:00Z"}))
+            .await;
+        let preview = json(preview).await;
+        let first = preview["due"].as_array().unwrap().iter().find(|d| d["clock"] == "first_response").unwrap();
+        assert_eq!(first["due_at"], "2026-12-29T23:00:00Z", "the 30th is open again: {preview}");
+        // Another company's calendar is not Bruce's to read.
+        let acme = app.company_id("Acme Outdoor Inc.").await;
+        crate::helpers::problem(app.get(&format!("/api/v1/companies/{acme}/calendar"), &bruce).await, StatusCode::NOT_FOUND, "not_found").await;
+    })
+    .await;
+}

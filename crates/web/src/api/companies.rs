@@ -57,6 +57,11 @@ pub struct CompanyInput {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<ContactInput>)]
     pub contact: Option<Option<ContactInput>>,
+    /// A subdivision whose public holidays apply too (an Australian state:
+    /// `NSW`, `VIC`); `null` for the country's alone.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub subdivision: Option<Option<String>>,
 }
 
 fn required(field: &str) -> ApiError {
@@ -76,6 +81,10 @@ async fn apply(state: &AppState, input: CompanyInput, company: &mut Company, cre
         let country = CountryCode::parse(country).map_err(field("country"))?;
         if input.time_zone.is_none() && (creating || country != company.country) {
             company.time_zone = country.default_time_zone();
+        }
+        // A subdivision belongs to its country.
+        if country != company.country && input.subdivision.is_none() {
+            company.subdivision = None;
         }
         company.country = country;
     }
@@ -159,6 +168,17 @@ async fn apply(state: &AppState, input: CompanyInput, company: &mut Company, cre
                 };
                 check_implementer(company.kind, Some(partner.kind)).map_err(field("implemented_by"))?;
                 Some(partner.id)
+            }
+        };
+    }
+    if let Some(subdivision) = input.subdivision {
+        company.subdivision = match subdivision {
+            None => None,
+            Some(code) => {
+                let code = code.trim().to_ascii_uppercase();
+                guichet_domain::holidays::HolidayRules::new(company.country, Some(&code))
+                    .map_err(field("subdivision"))?;
+                Some(code)
             }
         };
     }
@@ -276,7 +296,7 @@ pub async fn create_company(
 
 /// The company, when the caller may see it (otherwise 404, so existence
 /// does not leak).
-async fn readable(state: &AppState, caller: &Caller, id: String) -> Result<Company, ApiError> {
+pub(crate) async fn readable(state: &AppState, caller: &Caller, id: String) -> Result<Company, ApiError> {
     let id = CompanyId::parse(&id).map_err(|_| ApiError::not_found())?;
     match state.store.company(&id).await? {
         Some(company) if caller.actor.may_read_company(&company) => Ok(company),
@@ -336,7 +356,10 @@ pub async fn update_company(
     apply(&state, input, &mut company, false).await?;
     state.store.update_company(&company, state.clock.now()).await?;
     // R21: the open clocks follow a new contract or calendar.
-    if before.sla_tier != company.sla_tier || before.country != company.country || before.time_zone != company.time_zone
+    if before.sla_tier != company.sla_tier
+        || before.country != company.country
+        || before.time_zone != company.time_zone
+        || before.subdivision != company.subdivision
     {
         crate::cases::retarget_company_cases(&state, &before, &company).await?;
     }

@@ -4,6 +4,7 @@
 //! `/api/openapi.json`.
 
 mod auth;
+mod calendar;
 pub(crate) mod cases;
 mod companies;
 pub mod json;
@@ -70,6 +71,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(companies::get_company, companies::update_company))
         .routes(routes!(companies::list_users))
         .routes(routes!(companies::list_designated_users))
+        .routes(routes!(calendar::company_calendar))
+        .routes(routes!(calendar::add_closure))
+        .routes(routes!(calendar::remove_closure))
+        .routes(routes!(calendar::import_closures))
+        .routes(routes!(calendar::preview))
         .routes(routes!(users::create_user))
         .routes(routes!(users::get_user, users::update_user))
         .routes(routes!(products::list_products, products::create_product))

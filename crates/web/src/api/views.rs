@@ -32,6 +32,8 @@ pub struct CompanyView {
     /// The partner that implemented this company.
     pub implemented_by: Option<String>,
     pub contact: ContactView,
+    /// A subdivision whose public holidays apply too (`NSW`).
+    pub subdivision: Option<String>,
 }
 
 impl From<&Company> for CompanyView {
@@ -52,6 +54,7 @@ impl From<&Company> for CompanyView {
                 email: company.contact.email.as_ref().map(|e| e.as_str().to_owned()),
                 phone: company.contact.phone.clone(),
             },
+            subdivision: company.subdivision.clone(),
         }
     }
 }
