@@ -44,7 +44,7 @@ fn location(response: &Response) -> &str {
 }
 
 /// A browser signed in as `email`, and a CSRF token of its session.
-async fn signed_in(app: &App, email: &str) -> (Client, String) {
+pub(crate) async fn signed_in(app: &App, email: &str) -> (Client, String) {
     let client = browser();
     let (_, html) = page(&client, app, "/login").await;
     let response = post(

@@ -140,7 +140,30 @@ async fn r15_a_p1_breach_raises_alarms_once_and_escalates() {
                 .iter()
                 .any(|e| e["kind"] == "sla_alarm")
         );
-        // The breached case heads the manager's queue.
+        // The breached case heads the manager's queue, marked in words.
+        let (browser, _) = crate::portal_cases::signed_in(&app, "lead@support.example").await;
+        let page = browser
+            .get(format!("{}/queue", app.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("badge alarm breached"), "{page}");
+        assert!(page.contains("target missed"));
+        let case_page = browser
+            .get(format!("{}{base}", app.url).replace("/api/v1", ""))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            case_page.contains("id=\"sla\"") && case_page.contains("target missed"),
+            "{case_page}"
+        );
         let queue = json(app.get("/api/v1/queue", &lead).await).await;
         assert_eq!(queue["cases"][0]["number"], case["number"]);
         assert!(

@@ -356,3 +356,4 @@ sla-left = { $left } left
 sla-overdue = overdue by { $late }
 sla-warned = 75 % of the time used
 sla-breached = target missed
+queue-due = Due

@@ -356,3 +356,4 @@ sla-left = reste { $left }
 sla-overdue = en retard de { $late }
 sla-warned = 75 % du délai écoulé
 sla-breached = délai dépassé
+queue-due = Échéance

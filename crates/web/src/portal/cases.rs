@@ -680,6 +680,27 @@ struct CaseRow {
     assignee: Option<String>,
     /// The reader may take it (the queue).
     takeable: bool,
+    /// The nearest due instant of a running SLA clock.
+    due: Option<Moment>,
+    /// `breached`, `warned` or empty, with its words.
+    alarm: &'static str,
+    alarm_words: String,
+}
+
+/// Where a case's clocks stand at `now`: breached, warned or neither.
+fn sla_alarm(case: &Case, now: jiff::Timestamp) -> &'static str {
+    let clocks = [case.clocks.first_response, case.clocks.next_update];
+    let running = clocks.iter().flatten().filter(|c| c.state.due_at().is_some());
+    let mut alarm = "";
+    for clock in running {
+        if clock.breached || clock.state.due_at().is_some_and(|due| due < now) {
+            return "breached";
+        }
+        if clock.warned || clock.state.warning_at().is_some_and(|at| at <= now) {
+            alarm = "warned";
+        }
+    }
+    alarm
 }
 
 async fn case_rows(
@@ -709,6 +730,13 @@ async fn case_rows(
             escalated: case.escalated,
             takeable: case.assignee.as_ref() != Some(&reader.caller.user.id),
             assignee,
+            due: case.clocks.next_due().map(|at| Moment::new(at, &zone)),
+            alarm: sla_alarm(case, state.clock.now()),
+            alarm_words: match sla_alarm(case, state.clock.now()) {
+                "breached" => tr.t("sla-breached"),
+                "warned" => tr.t("sla-warned"),
+                _ => String::new(),
+            },
         });
     }
     Ok(rows)
