@@ -141,17 +141,15 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .context("loading the demo cases")?;
             let server = Server::start(&config, store, Clock::system()).await?;
-            println!(
-                "Guichet demo at {}/ ({})",
+            let banner = format!(
+                "Guichet demo at {}/ ({})\nData directory: {}\n{}",
                 server.url(),
-                if loaded {
-                    "demo data loaded"
-                } else {
-                    "existing demo data kept"
-                }
+                if loaded { "demo data loaded" } else { "existing demo data kept" },
+                config.data_dir.display(),
+                guichet::demo::logins(),
             );
-            println!("Data directory: {}", config.data_dir.display());
-            print!("{}", guichet::demo::logins());
+            // One write, and no panic if whoever started us stopped reading.
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), banner.as_bytes());
             server.run_until_signalled().await
         }
         Command::Migrate { overrides } => {

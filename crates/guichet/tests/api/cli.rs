@@ -101,10 +101,11 @@ fn start_demo(data: &std::path::Path, database_url: Option<&str>) -> (std::proce
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    reader.read_line(&mut line).unwrap();
+    // Keep reading what else it prints, so it never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let url = line
         .split_whitespace()
         .find(|word| word.starts_with("http://"))
