@@ -24,6 +24,7 @@ pub struct ApiToken {
 
 #[derive(sqlx::FromRow)]
 struct TokenRow {
+    #[sqlx(rename = "token_id")]
     id: String,
     user_id: String,
     name: String,
@@ -72,7 +73,7 @@ impl Store {
     /// The live token with this hash: not revoked, not expired at `now`.
     pub async fn live_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<ApiToken>> {
         let row: Option<TokenRow> = read!(self, |c| sqlx::query_as(
-            "SELECT id, user_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens \
+            "SELECT id AS token_id, user_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens \
              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2"
         )
         .bind(token_hash)
@@ -82,26 +83,72 @@ impl Store {
         let Some(token) = row.map(TokenRow::into_token).transpose()? else {
             return Ok(None);
         };
+        self.touch_token(&token, now).await?;
+        Ok(Some(token))
+    }
+
+    /// The live token with this hash and the user it belongs to, in one
+    /// read (every API request asks this).
+    pub async fn token_holder(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(ApiToken, guichet_domain::user::User)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            token: TokenRow,
+            #[sqlx(flatten)]
+            user: crate::users::UserRow,
+        }
+        macro_rules! holder_sql {
+            ($agg:literal) => {
+                concat!(
+                    "SELECT t.id AS token_id, t.user_id, t.name, t.created_at, t.expires_at, t.last_used_at, \
+                     t.revoked_at, u.id, u.company_id, u.email, u.display_name, u.language, u.active, \
+                     (SELECT ",
+                    $agg,
+                    "(r.role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles, (SELECT ",
+                    $agg,
+                    "(s.skill, ',') FROM user_skills s WHERE s.user_id = u.id) AS skills \
+                     FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
+                )
+            };
+        }
+        let row: Option<Row> = read_aggregating!(self, holder_sql, |query, c| query
+            .bind(token_hash)
+            .bind(micros(now))
+            .fetch_optional(c)
+            .await)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let token = row.token.into_token()?;
+        self.touch_token(&token, now).await?;
+        Ok(Some((token, row.user.into_user()?)))
+    }
+
+    /// Records that a token was used, at most once per resolution period.
+    async fn touch_token(&self, token: &ApiToken, now: Timestamp) -> Result<()> {
         let stale = token
             .last_used_at
             .is_none_or(|at| micros(now) - micros(at) > LAST_USED_RESOLUTION_MICROS);
         if stale {
-            write!(self, |c| sqlx::query(
-                "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1"
-            )
-            .bind(&token.id.0)
-            .bind(micros(now))
-            .execute(c)
-            .await
-            .map(|done| done.rows_affected()))?;
+            write!(self, |c| sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+                .bind(&token.id.0)
+                .bind(micros(now))
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected()))?;
         }
-        Ok(Some(token))
+        Ok(())
     }
 
     /// A user's tokens that are neither revoked nor expired, newest first.
     pub async fn tokens_of(&self, user: &UserId, now: Timestamp) -> Result<Vec<ApiToken>> {
         let rows: Vec<TokenRow> = read!(self, |c| sqlx::query_as(
-            "SELECT id, user_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens \
+            "SELECT id AS token_id, user_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens \
              WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id DESC"
         )
         .bind(&user.0)

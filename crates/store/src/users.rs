@@ -10,7 +10,7 @@ use crate::error::constraint;
 use crate::{Result, Store, micros};
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: String,
     company_id: String,
     email: String,
@@ -30,7 +30,7 @@ pub(crate) fn split_list(list: Option<&str>) -> Vec<&str> {
 }
 
 impl UserRow {
-    fn into_user(self) -> Result<User> {
+    pub(crate) fn into_user(self) -> Result<User> {
         let mut roles: Vec<Role> = split_list(self.roles.as_deref())
             .into_iter()
             .map(Role::parse)

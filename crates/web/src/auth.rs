@@ -279,15 +279,12 @@ impl Caller {
             .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
             .map(str::trim);
         if let Some(secret) = bearer {
-            let Some(token) = state.store.live_token(&token_hash(secret), state.clock.now()).await? else {
+            let Some((token, user)) = state.store.token_holder(&token_hash(secret), state.clock.now()).await? else {
                 return Err(ApiError::new(
                     axum::http::StatusCode::UNAUTHORIZED,
                     "invalid_token",
                     "This token is unknown, expired or revoked.",
                 ));
-            };
-            let Some(user) = state.store.user(&token.user_id).await? else {
-                return Ok(None);
             };
             return Ok(Self::for_user(state, user, Some(token.id)).await?);
         }
