@@ -187,6 +187,7 @@ async fn guichet(args: &Args) -> anyhow::Result<(Outcome, i64)> {
     let config = Config {
         listen: "127.0.0.1:0".into(),
         database_url: DatabaseUrl(database.url.clone()),
+        search: guichet::config::SearchConfig::in_memory(),
         ..Config::default()
     };
     let store = guichet::open_store(&config).await?;

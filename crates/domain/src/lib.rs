@@ -6,6 +6,7 @@
 //! and stays typed inside.
 
 pub mod access;
+pub mod article;
 pub mod calendar;
 pub mod case;
 pub mod case_sla;

@@ -41,6 +41,7 @@ pub struct Config {
     /// R15/R21: SLA targets per contract tier, clock and priority. If set,
     /// give every tier of `support.sla_tiers`.
     pub sla: SlaPolicy,
+    pub search: SearchConfig,
 }
 
 impl Default for Config {
@@ -55,6 +56,25 @@ impl Default for Config {
             support: SupportConfig::default(),
             cases: CasesConfig::default(),
             sla: SlaPolicy::default(),
+            search: SearchConfig::default(),
+        }
+    }
+}
+
+/// The search index (R8): derived data, one per node.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Its directory; empty: `search` in `data_dir`; `memory`: kept in
+    /// memory and rebuilt from the database at each start.
+    pub index_dir: String,
+}
+
+impl SearchConfig {
+    /// An index in memory (tests).
+    pub fn in_memory() -> Self {
+        Self {
+            index_dir: "memory".into(),
         }
     }
 }
@@ -309,6 +329,15 @@ impl Config {
             .with_context(|| format!("creating the data directory {}", self.data_dir.display()))?;
         let dir = self.data_dir.canonicalize().context("resolving the data directory")?;
         Ok(format!("sqlite://{}", dir.join("guichet.db").display()))
+    }
+
+    /// Where this node's search index lives; `None`: in memory.
+    pub fn search_index_dir(&self) -> Option<PathBuf> {
+        match self.search.index_dir.trim() {
+            "memory" => None,
+            "" => Some(self.data_dir.join("search")),
+            dir => Some(PathBuf::from(dir)),
+        }
     }
 
     pub fn support_policy(&self) -> anyhow::Result<SupportPolicy> {

@@ -5,13 +5,17 @@
 pub mod admin;
 pub mod config;
 pub mod demo;
+pub mod kb;
 pub mod sla_cli;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use guichet_store::Store;
+use guichet_search::{Opened, SearchIndex};
+use guichet_web::knowledge::{self, Search};
 use guichet_web::{AppState, Clock};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -29,13 +33,34 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// Opens this node's search index (R8) and brings it up to date: rebuilt
+/// from the database when it is new, of another version or too far behind
+/// the outbox, else caught up with the changes it missed.
+pub async fn open_search(config: &Config, store: &Store) -> anyhow::Result<Arc<Search>> {
+    let (index, opened) = match config.search_index_dir() {
+        None => (SearchIndex::in_memory(), Opened::Empty),
+        Some(dir) => SearchIndex::open(&dir).with_context(|| format!("opening the search index in {}", dir.display()))?,
+    };
+    let search = Search::new(index);
+    let now = jiff::Timestamp::now();
+    if opened == Opened::Empty || knowledge::needs_rebuild(&search, now)? {
+        let count = knowledge::rebuild(store, &search, now).await.context("building the search index")?;
+        tracing::info!(articles = count, "search index built");
+    }
+    knowledge::catch_up(store, &search).await.context("updating the search index")?;
+    Ok(search)
+}
+
 /// A running server.
 pub struct Server {
     pub address: SocketAddr,
     pub store: Store,
+    /// This node's search index.
+    pub search: Arc<Search>,
     stop: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
+    indexer: JoinHandle<()>,
 }
 
 impl Server {
@@ -47,10 +72,33 @@ impl Server {
             .await
             .with_context(|| format!("binding {address}"))?;
         let address = listener.local_addr()?;
-        let state = AppState::new(store.clone(), config.support_policy()?, config.web_settings(), clock);
+        let search = open_search(config, &store).await?;
+        let state = AppState::with_search(
+            store.clone(),
+            config.support_policy()?,
+            config.web_settings(),
+            clock,
+            search.clone(),
+        );
         let app = guichet_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let (stop, mut stopped) = watch::channel(false);
         let mut stopped_too = stopped.clone();
+        let mut indexer_stopped = stopped.clone();
+        let (indexer_store, indexer_search) = (store.clone(), search.clone());
+        let indexer = tokio::spawn(async move {
+            // Every second: index what any node changed (the outbox feed).
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    _ = every.tick() => {
+                        if let Err(error) = knowledge::catch_up(&indexer_store, &indexer_search).await {
+                            tracing::warn!(%error, "updating the search index");
+                        }
+                    }
+                    _ = indexer_stopped.changed() => break,
+                }
+            }
+        });
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
@@ -77,9 +125,11 @@ impl Server {
         Ok(Self {
             address,
             store,
+            search,
             stop,
             task,
             housekeeping,
+            indexer,
         })
     }
 
@@ -93,6 +143,7 @@ impl Server {
         let _ = self.stop.send(true);
         self.task.await.context("server task")??;
         let _ = self.housekeeping.await;
+        let _ = self.indexer.await;
         self.store.close().await;
         Ok(())
     }
@@ -123,6 +174,11 @@ async fn housekeep(state: &AppState, tick: u64) {
             Ok(count) if count > 0 => tracing::info!(count, "expired sessions deleted"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "deleting expired sessions"),
+        }
+        match knowledge::prune_feed(&state.store, state.clock.now()).await {
+            Ok(count) if count > 0 => tracing::info!(count, "old search index feed rows deleted"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "pruning the search index feed"),
         }
     }
 }

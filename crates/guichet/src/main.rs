@@ -55,6 +55,19 @@ enum Command {
         #[command(flatten)]
         overrides: Overrides,
     },
+    /// The knowledge base as a folder of Markdown or HTML files with YAML
+    /// front matter (slug, lang, title, products, areas, tags, error_codes,
+    /// page_keys, audience, status), one per article and language.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Rebuild this node's search index from the database (stop the server
+    /// of this data directory first).
+    Reindex {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
     /// Administration commands.
     Admin {
         #[command(subcommand)]
@@ -66,6 +79,25 @@ enum Command {
     Sla {
         #[command(subcommand)]
         command: SlaCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KbCommand {
+    /// Import every .md and .html file of DIR (idempotent by slug and
+    /// language); bad files are reported by name with the reason, the rest
+    /// still import (exit status 2 when any was refused).
+    Import {
+        dir: PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Write every article to DIR, one file per translation, in the format
+    /// `kb import` reads.
+    Export {
+        dir: PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
     },
 }
 
@@ -140,6 +172,9 @@ async fn main() -> anyhow::Result<()> {
             guichet::demo::cases::seed(&store, &config.support_policy()?, &config.web_settings(), now)
                 .await
                 .context("loading the demo cases")?;
+            guichet::demo::knowledge::seed(&store, now)
+                .await
+                .context("loading the demo knowledge base")?;
             let server = Server::start(&config, store, Clock::system()).await?;
             let banner = format!(
                 "Guichet demo at {}/ ({})\nData directory: {}\n{}",
@@ -151,6 +186,62 @@ async fn main() -> anyhow::Result<()> {
             // One write, and no panic if whoever started us stopped reading.
             let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), banner.as_bytes());
             server.run_until_signalled().await
+        }
+        Command::Kb {
+            command: KbCommand::Import { dir, overrides },
+        } => {
+            let config = load(cli.config.as_ref(), &overrides, false)?;
+            let store = guichet::open_store(&config).await?;
+            let report = guichet::kb::import_dir(&store, &dir, jiff::Timestamp::now()).await;
+            store.close().await;
+            let report = report.with_context(|| format!("reading {}", dir.display()))?;
+            for (name, slug, lang, what) in &report.imported {
+                println!("{:<10} {name} ({slug}, {})", format!("{what:?}").to_lowercase(), lang.code());
+            }
+            for (name, reason) in &report.refused {
+                println!("{:<10} {name}: {reason}", "refused");
+            }
+            println!(
+                "{} created, {} updated, {} unchanged, {} refused",
+                report.count(guichet_web::knowledge::Imported::Created),
+                report.count(guichet_web::knowledge::Imported::Updated),
+                report.count(guichet_web::knowledge::Imported::Unchanged),
+                report.refused.len()
+            );
+            if !report.refused.is_empty() {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Command::Kb {
+            command: KbCommand::Export { dir, overrides },
+        } => {
+            let config = load(cli.config.as_ref(), &overrides, false)?;
+            let store = guichet::open_store(&config).await?;
+            let written = guichet::kb::export_dir(&store, &dir).await;
+            store.close().await;
+            println!("{} files written to {}", written?, dir.display());
+            Ok(())
+        }
+        Command::Reindex { overrides } => {
+            let config = load(cli.config.as_ref(), &overrides, false)?;
+            let store = guichet::open_store(&config).await?;
+            let Some(dir) = config.search_index_dir() else {
+                anyhow::bail!("the search index is kept in memory (search.index_dir = \"memory\"): nothing to rebuild");
+            };
+            let (index, _) = guichet_search::SearchIndex::open(&dir)
+                .with_context(|| format!("opening the search index in {}", dir.display()))?;
+            let search = guichet_web::knowledge::Search::new(index);
+            let started = std::time::Instant::now();
+            let count = guichet_web::knowledge::rebuild(&store, &search, jiff::Timestamp::now()).await?;
+            store.close().await;
+            println!(
+                "search index rebuilt in {}: {count} articles searchable ({} documents) in {:.1} s",
+                dir.display(),
+                search.index.len(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::Migrate { overrides } => {
             let config = load(cli.config.as_ref(), &overrides, false)?;

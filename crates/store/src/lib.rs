@@ -11,6 +11,7 @@
 mod engine;
 #[macro_use]
 mod outbox;
+mod articles;
 mod cases;
 mod companies;
 mod error;
@@ -28,6 +29,7 @@ mod tests;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use articles::{DeflectionLine, StoredArticle};
 pub use cases::{CaseChange, CaseFilter, CaseOrder, CaseScope};
 pub use companies::CompanyScope;
 pub use engine::{Engine, Store, redact};

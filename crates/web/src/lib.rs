@@ -13,6 +13,8 @@ pub mod cases;
 mod edge;
 pub mod error;
 pub mod i18n;
+pub mod knowledge;
+pub mod markdown;
 mod portal;
 mod session_store;
 mod support;
@@ -106,6 +108,8 @@ pub struct Inner {
     pub clock: Clock,
     pub passwords: auth::Passwords,
     pub(crate) caches: caches::Caches,
+    /// This node's search index (R7, R8, R11).
+    pub search: Arc<knowledge::Search>,
 }
 
 impl std::ops::Deref for AppState {
@@ -117,6 +121,18 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(store: Store, policy: SupportPolicy, settings: WebSettings, clock: Clock) -> Self {
+        let search = knowledge::Search::new(guichet_search::SearchIndex::in_memory());
+        Self::with_search(store, policy, settings, clock, search)
+    }
+
+    /// A state whose search index is `search` (the binary's, on disk).
+    pub fn with_search(
+        store: Store,
+        policy: SupportPolicy,
+        settings: WebSettings,
+        clock: Clock,
+        search: Arc<knowledge::Search>,
+    ) -> Self {
         Self(Arc::new(Inner {
             store,
             policy,
@@ -124,6 +140,7 @@ impl AppState {
             clock,
             passwords: auth::Passwords::new(),
             caches: caches::Caches::default(),
+            search,
         }))
     }
 }

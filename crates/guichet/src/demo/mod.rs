@@ -6,6 +6,7 @@
 //! `settings`), and what users did afterwards is kept.
 
 pub mod cases;
+pub mod knowledge;
 
 use anyhow::Context;
 use guichet_domain::company::{Company, CompanyContact, CompanyId, CompanyKind, CompanyName, SlaTier};

@@ -14,5 +14,6 @@ mod openapi;
 mod operations;
 mod portal;
 mod portal_cases;
+mod search;
 mod sla;
 mod support_options;

@@ -357,3 +357,26 @@ sla-overdue = overdue by { $late }
 sla-warned = 75 % of the time used
 sla-breached = target missed
 queue-due = Due
+
+## ---- knowledge base and help center (issue 5) ----
+nav-help = Help center
+help-title = Help center
+help-lead = Answers from the knowledge base, in French and English: search, or browse by product.
+help-search-label = Search the help
+help-search-button = Search
+help-results-for = Results for “{ $query }”
+help-results-in = Results for “{ $query }” in { $place }
+help-no-results = Nothing found. Try other words, or browse by product.
+help-more = More results
+help-browse = Browse by product
+help-most-helpful = Most helpful articles
+help-deflection-title = Deflection over the last 30 days
+help-deflection-line = { $deflected } of { $opened } suggested articles opened while logging a case were not followed by a case ({ $rate } %)
+help-other-language = Also in:
+help-editor-note = Status: { $status }. Did it help? Yes { $helpful }, no { $unhelpful }.
+help-vote-thanks = Thank you: your answer is counted.
+help-vote-question = Did this help?
+help-vote-yes = Yes
+help-vote-no = No
+case-suggestions-title = These articles may answer your question
+## ---- end of knowledge base and help center ----

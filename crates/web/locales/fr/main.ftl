@@ -357,3 +357,26 @@ sla-overdue = en retard de { $late }
 sla-warned = 75 % du délai écoulé
 sla-breached = délai dépassé
 queue-due = Échéance
+
+## ---- knowledge base and help center (issue 5) ----
+nav-help = Centre d'aide
+help-title = Centre d'aide
+help-lead = Les réponses de la base de connaissances, en français et en anglais : recherchez, ou parcourez par produit.
+help-search-label = Rechercher dans l'aide
+help-search-button = Rechercher
+help-results-for = Résultats pour « { $query } »
+help-results-in = Résultats pour « { $query } » dans { $place }
+help-no-results = Aucun résultat. Essayez d'autres mots, ou parcourez par produit.
+help-more = Plus de résultats
+help-browse = Parcourir par produit
+help-most-helpful = Articles les plus utiles
+help-deflection-title = Demandes évitées sur les 30 derniers jours
+help-deflection-line = { $deflected } des { $opened } articles suggérés ouverts pendant la saisie d'une demande n'ont pas été suivis d'une demande d'assistance ({ $rate } %)
+help-other-language = Aussi en :
+help-editor-note = Statut : { $status }. Cet article a-t-il aidé ? Oui { $helpful }, non { $unhelpful }.
+help-vote-thanks = Merci : votre réponse est comptée.
+help-vote-question = Cet article vous a-t-il aidé ?
+help-vote-yes = Oui
+help-vote-no = Non
+case-suggestions-title = Ces articles peuvent répondre à votre question
+## ---- end of knowledge base and help center ----

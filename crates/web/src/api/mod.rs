@@ -3,6 +3,7 @@
 //! description: a route cannot exist without its entry in
 //! `/api/openapi.json`.
 
+pub(crate) mod articles;
 mod auth;
 mod calendar;
 pub(crate) mod cases;
@@ -10,6 +11,7 @@ mod companies;
 pub mod json;
 mod me;
 mod products;
+pub(crate) mod search;
 pub(crate) mod support;
 mod users;
 pub mod views;
@@ -44,6 +46,7 @@ use crate::error::{ApiError, Problem};
         (name = "users", description = "Users and their roles (R2, R6)"),
         (name = "products", description = "The product catalogue"),
         (name = "cases", description = "Cases, answers, update and escalation requests, experts (R12–R20)"),
+        (name = "knowledge", description = "Knowledge base, search, suggestions, help for a page, deflection (R7, R8, R11)"),
     )
 )]
 struct ApiDoc;
@@ -96,6 +99,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::split))
         .routes(routes!(cases::accept_solution))
         .routes(routes!(cases::reopen))
+        .routes(routes!(articles::list_articles, articles::create_article))
+        .routes(routes!(articles::get_article, articles::update_article))
+        .routes(routes!(articles::set_status))
+        .routes(routes!(articles::revisions))
+        .routes(routes!(articles::restore))
+        .routes(routes!(articles::vote))
+        .routes(routes!(search::search))
+        .routes(routes!(search::suggest))
+        .routes(routes!(search::help_context))
+        .routes(routes!(search::deflection_report))
 }
 
 /// The OpenAPI document, built once.

@@ -5,6 +5,7 @@
 //! carries a CSRF token bound to the session.
 
 mod cases;
+mod help;
 mod pages;
 
 use askama::Template;
@@ -44,6 +45,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/queue", get(cases::queue))
         .route("/escalations", get(cases::escalations))
         .route("/escalations/{id}/review", post(cases::review_escalation))
+        .route("/help", get(help::home))
+        .route("/help/articles/{slug}", get(help::article))
+        .route("/help/articles/{slug}/vote", post(help::vote))
+        .route("/widget.js", get(help::widget_script))
+        .route("/widget/demo", get(help::widget_demo))
+        .route("/static/widget.css", get(help::widget_stylesheet))
+        .route("/static/case_suggest.js", get(help::suggest_script))
         .route("/static/guichet.css", get(stylesheet))
         .route("/api/openapi.json", get(crate::api::openapi_json))
         .fallback(not_found)
