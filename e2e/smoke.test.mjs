@@ -475,3 +475,87 @@ test('a support manager reviews the escalation requests; ulysse is sent to a des
   }
   assertNoA11yFailures(failures);
 });
+
+// ---- knowledge base and help center (issue 5) ----
+test('the help widget on the demo host page shows help for its page, searches and offers contact support; the wizard suggests articles', { timeout: 2 * TEST_TIMEOUT_MS }, async () => {
+  const failures = [];
+  // The host page runs with the real Content-Security-Policy (no bypass):
+  // the widget must work under `script-src 'self'`.
+  const context = await browser.newContext({ locale: 'fr-FR' });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+  const page = await context.newPage();
+  const audit = await newPage();
+  try {
+    // 1. The host page carries one tag; the widget adds its button.
+    await page.goto(new URL('/widget/demo', server.url).href);
+    const toggle = page.locator('button.guichet-help-toggle');
+    assert.equal(await toggle.textContent(), 'Aide');
+    assert.equal(await page.locator('#guichet-help').isHidden(), true);
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+
+    // 2. Help on this page (gl/journal-entry/new), in French.
+    assert.equal(await textOf(page, '#guichet-help .guichet-context h2'), 'Aide sur cette page');
+    const context_links = page.locator('#guichet-help .guichet-context li a');
+    await context_links.first().waitFor();
+    const titles = await context_links.allTextContents();
+    assert.ok(titles.includes('Saisir une écriture de journal manuelle'), titles.join(' | '));
+    assert.match(await context_links.first().getAttribute('href'), /\/help\/articles\/[a-z0-9-]+\?lang=fr$/);
+
+    // 3. Search from the widget: an error code.
+    await page.locator('#guichet-help .guichet-search input').fill('GL-4012');
+    await page.locator('#guichet-help .guichet-search button').click();
+    const found = page.locator('#guichet-help .guichet-results li a');
+    await found.first().waitFor();
+    assert.match(await found.first().textContent(), /période comptable est clôturée/);
+
+    // 4. Contact support, signed out: sign in first.
+    const signIn = page.locator('#guichet-help .guichet-contact a');
+    await signIn.first().waitFor();
+    assert.match(await signIn.first().getAttribute('href'), /\/login\?next=\/contact$/);
+
+    // 5. Signed in as Marie (France: any active user may open a case), the
+    //    widget offers to log a case and the line to call.
+    await page.goto(new URL('/login', server.url).href);
+    await page.locator('#email').fill('marie@lumiere.example');
+    await page.locator('#password').fill(PASSWORD);
+    await clickAndLoad(page, page.locator('form[action="/login"] button[type=submit]'));
+    await page.goto(new URL('/widget/demo', server.url).href);
+    await page.locator('button.guichet-help-toggle').click();
+    const logCase = page.locator('#guichet-help a.guichet-log-case');
+    await logCase.waitFor();
+    assert.equal(await logCase.textContent(), "Ouvrir une demande d'assistance");
+    assert.match(await textOf(page, '#guichet-help .guichet-contact'), /01 70 73 16 40/);
+
+    // 6. R11: the log-a-case form suggests articles as the subject is typed.
+    await page.goto(new URL('/cases/new', server.url).href);
+    await page.locator('#product_area').selectOption('financials/general_ledger');
+    await page.locator('#environment-production').check();
+    await page.locator('#impact-blocked').check();
+    await page.locator('#scope-group').check();
+    await clickAndLoad(page, page.locator('form.wizard .buttons button[type=submit]'));
+    assert.equal(await page.locator('#case-suggestions').isHidden(), true);
+    await page.locator('#subject').pressSequentially('ecriture desequilibree', { delay: 20 });
+    const suggestion = page.locator('#case-suggestions li a').first();
+    await suggestion.waitFor();
+    assert.match(await suggestion.getAttribute('href'), /from=case&product=financials$/);
+    assert.match(await textOf(page, '#case-suggestions'), /déséquilibrée/);
+
+    // 7. The help center, checked for accessibility (axe needs CSP bypassed).
+    await audit.page.goto(new URL('/help?q=rapprochement', server.url).href);
+    assert.equal(await textOf(audit.page, 'h1'), 'Help center');
+    await checkA11y(audit.page, 'help center (search)', failures);
+    await audit.page.goto(new URL('/help/articles/bank-reconciliation', server.url).href);
+    assert.equal(await textOf(audit.page, 'h1'), 'Reconcile a bank account');
+    await checkA11y(audit.page, 'help article', failures);
+    await audit.page.goto(new URL('/widget/demo', server.url).href);
+    await audit.page.locator('button.guichet-help-toggle').click();
+    await audit.page.locator('#guichet-help .guichet-context li a').first().waitFor();
+    await checkA11y(audit.page, 'widget on the demo host page', failures);
+  } finally {
+    await context.close();
+    await audit.context.close();
+  }
+  assertNoA11yFailures(failures);
+});

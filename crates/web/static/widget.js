@@ -120,7 +120,7 @@
     event.preventDefault();
     var q = input.value.trim();
     if (!q) { return; }
-    getJson("/api/v1/search?limit=5&q=" + encodeURIComponent(q)).then(function (answer) {
+    getJson("/api/v1/search?limit=5&lang=" + lang + "&q=" + encodeURIComponent(q)).then(function (answer) {
       results.textContent = "";
       results.appendChild(articleList(answer.body.results || [], words.noResults));
     });
