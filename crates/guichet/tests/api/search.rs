@@ -537,3 +537,92 @@ async fn r8_the_help_center_searches_browses_and_takes_votes() {
     })
     .await;
 }
+
+fn guichet() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_guichet"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("GUICHET_") {
+            command.env_remove(name);
+        }
+    }
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+fn run(args: &[&str], data: &std::path::Path) -> (i32, String) {
+    let output = guichet().args(args).arg("--data-dir").arg(data).output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap() + &String::from_utf8(output.stderr).unwrap();
+    (output.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn r8_kb_import_reports_each_file_is_idempotent_exports_and_reindexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kb, data, out) = (dir.path().join("kb"), dir.path().join("data"), dir.path().join("out"));
+    std::fs::create_dir_all(kb.join("html")).unwrap();
+    let front = |lang: &str, title: &str| {
+        format!(
+            "---\nslug: period-closed\nlang: {lang}\ntitle: \"{title}\"\nproducts: [financials]\nerror_codes: [GL-4012]\npage_keys: [gl/journal-entry/new]\n---\nBody in {lang}.\n"
+        )
+    };
+    std::fs::write(kb.join("period-closed.fr.md"), front("fr", "Période clôturée")).unwrap();
+    std::fs::write(kb.join("period-closed.en.md"), front("en", "Period closed")).unwrap();
+    std::fs::write(kb.join("broken.md"), "---\nslug: broken\nlang: de\ntitle: x\n---\nb").unwrap();
+    std::fs::write(kb.join("no-front-matter.md"), "# Just a title").unwrap();
+    std::fs::write(
+        kb.join("html/Sum Function.html"),
+        "<html lang=\"en\"><head><title>SUM</title></head><body><p>Adds numbers.</p><script>x()</script></body></html>",
+    )
+    .unwrap();
+
+    let (code, text) = run(&["kb", "import", kb.to_str().unwrap()], &data);
+    assert_eq!(code, 2, "some files were refused: {text}");
+    assert!(
+        text.contains("created    period-closed.en.md (period-closed, en)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("created    period-closed.fr.md (period-closed, fr)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("created    html/Sum Function.html (sum-function, en)"),
+        "{text}"
+    );
+    assert!(text.contains("refused    broken.md: `lang`"), "{text}");
+    assert!(
+        text.contains("refused    no-front-matter.md: no front matter"),
+        "{text}"
+    );
+    assert!(text.contains("3 created, 0 updated, 0 unchanged, 2 refused"), "{text}");
+
+    std::fs::remove_file(kb.join("broken.md")).unwrap();
+    std::fs::remove_file(kb.join("no-front-matter.md")).unwrap();
+    let (code, text) = run(&["kb", "import", kb.to_str().unwrap()], &data);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("0 created, 0 updated, 3 unchanged, 0 refused"),
+        "importing again changes nothing: {text}"
+    );
+    std::fs::write(kb.join("period-closed.fr.md"), front("fr", "La période est clôturée")).unwrap();
+    let (_, text) = run(&["kb", "import", kb.to_str().unwrap()], &data);
+    assert!(text.contains("0 created, 2 updated, 1 unchanged"), "{text}");
+
+    let (code, text) = run(&["kb", "export", out.to_str().unwrap()], &data);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("3 files written"), "{text}");
+    let exported = std::fs::read_to_string(out.join("period-closed.fr.md")).unwrap();
+    assert!(
+        exported.contains("title: \"La période est clôturée\"")
+            && exported.contains("page_keys: [\"gl/journal-entry/new\"]")
+    );
+    assert!(out.join("sum-function.en.html").exists());
+    // The export imports back as it is.
+    let (_, text) = run(&["kb", "import", out.to_str().unwrap()], &data);
+    assert!(text.contains("0 created, 0 updated, 3 unchanged, 0 refused"), "{text}");
+
+    let (code, text) = run(&["reindex"], &data);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("2 articles searchable (3 documents)"), "{text}");
+    assert!(data.join("search").join("meta.json").exists());
+}
