@@ -402,6 +402,18 @@ pub enum Happening {
     EscalatedAutomatically {
         clock: crate::sla::Clock,
     },
+    /// R24: the case was linked to an incident of the status page.
+    IncidentLinked {
+        incident: String,
+        title: String,
+    },
+    /// R24: a linked incident moved on (its resolution is posted here).
+    IncidentUpdated {
+        incident: String,
+        title: String,
+        status: crate::status::IncidentStatus,
+        body: String,
+    },
 }
 
 impl Happening {
@@ -427,6 +439,8 @@ impl Happening {
             Self::ClosedAutomatically => "closed_automatically",
             Self::SlaAlarm { .. } => "sla_alarm",
             Self::EscalatedAutomatically { .. } => "escalated_automatically",
+            Self::IncidentLinked { .. } => "incident_linked",
+            Self::IncidentUpdated { .. } => "incident_updated",
         }
     }
 

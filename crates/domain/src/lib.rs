@@ -19,9 +19,11 @@ pub mod expert;
 pub mod holidays;
 pub mod invalid;
 pub mod login;
+pub mod maintenance;
 pub mod priority;
 pub mod product;
 pub mod sla;
+pub mod status;
 pub mod user;
 
 pub use invalid::{Invalid, InvalidKind};

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Invalid, InvalidKind};
 
-fn key(input: &str, what: &str) -> Result<String, Invalid> {
+pub(crate) fn key(input: &str, what: &str) -> Result<String, Invalid> {
     let key = input.trim().to_ascii_lowercase();
     if key.is_empty() {
         return Err(Invalid::new(InvalidKind::Empty, format!("the {what} is empty")));

@@ -42,6 +42,7 @@ pub struct Config {
     /// give every tier of `support.sla_tiers`.
     pub sla: SlaPolicy,
     pub search: SearchConfig,
+    pub status: StatusConfig,
 }
 
 impl Default for Config {
@@ -57,6 +58,7 @@ impl Default for Config {
             cases: CasesConfig::default(),
             sla: SlaPolicy::default(),
             search: SearchConfig::default(),
+            status: StatusConfig::default(),
         }
     }
 }
@@ -146,6 +148,27 @@ impl PriorityConfig {
             non_production_steps: self.non_production_steps,
             non_production_ceiling: parse(&self.non_production_ceiling)?,
         })
+    }
+}
+
+/// R24: the status page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusConfig {
+    /// The portal's public address (`https://support.example.com`) for the
+    /// links of feeds and mails; empty: the address each request came to.
+    pub public_url: String,
+    /// A webhook delivery is tried this many times, then given up.
+    pub webhook_attempts: i32,
+}
+
+impl Default for StatusConfig {
+    fn default() -> Self {
+        let settings = guichet_web::status::StatusSettings::default();
+        Self {
+            public_url: settings.public_url,
+            webhook_attempts: settings.webhook_attempts,
+        }
     }
 }
 
@@ -393,6 +416,10 @@ impl Config {
                 escalation_review_target: SignedDuration::from_mins(i64::from(self.cases.escalation_review_minutes)),
             },
             sla: self.sla.clone(),
+            status: guichet_web::status::StatusSettings {
+                public_url: self.status.public_url.trim().to_owned(),
+                webhook_attempts: self.status.webhook_attempts.max(1),
+            },
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod config;
 pub mod demo;
 pub mod kb;
+pub mod maintenance_cli;
 pub mod sla_cli;
 
 use std::net::SocketAddr;
@@ -157,6 +158,12 @@ impl Server {
 }
 
 async fn housekeep(state: &AppState, tick: u64) {
+    // R24: webhook deliveries that are due (new ones and retries).
+    match guichet_web::status::deliver_webhooks(state).await {
+        Ok(count) if count > 0 => tracing::info!(count, "status webhooks delivered"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(code = %error.code, "delivering status webhooks"),
+    }
     match guichet_web::cases::watch_clocks(state).await {
         Ok(count) if count > 0 => tracing::info!(count, "SLA alarms raised"),
         Ok(_) => {}

@@ -80,6 +80,12 @@ enum Command {
         #[command(subcommand)]
         command: SlaCommand,
     },
+    /// Maintenance windows (R23): the next ones of a product, from the
+    /// configured database (the demo's weekly windows when it holds none).
+    Maintenance {
+        #[command(subcommand)]
+        command: guichet::maintenance_cli::MaintenanceCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +161,24 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", sla_cli::run(&command, jiff::Timestamp::now())?);
             Ok(())
         }
+        Command::Maintenance { command } => {
+            let overrides = Overrides {
+                listen: None,
+                data_dir: command.data_dir().cloned(),
+            };
+            let config = load(cli.config.as_ref(), &overrides, false)?;
+            let store = guichet::open_store(&config).await?;
+            let answer = guichet::maintenance_cli::run(&command, &store, jiff::Timestamp::now()).await;
+            store.close().await;
+            let (lines, defaults) = answer?;
+            if defaults {
+                eprintln!("no maintenance window stored for this product: the demo's weekly windows");
+            }
+            for line in lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
         Command::Serve { overrides } => {
             let config = load(cli.config.as_ref(), &overrides, false)?;
             let store = guichet::open_store(&config).await?;
@@ -175,6 +199,9 @@ async fn main() -> anyhow::Result<()> {
             guichet::demo::knowledge::seed(&store, now)
                 .await
                 .context("loading the demo knowledge base")?;
+            guichet::demo::status::seed(&store, now)
+                .await
+                .context("loading the demo status page")?;
             let server = Server::start(&config, store, Clock::system()).await?;
             let banner = format!(
                 "Guichet demo at {}/ ({})\nData directory: {}\n{}",

@@ -19,6 +19,7 @@ mod group_commit;
 mod products;
 mod sessions;
 mod settings;
+mod status;
 mod throttle;
 mod tokens;
 mod users;
@@ -37,6 +38,7 @@ pub use error::StoreError;
 pub use group_commit::WriteStats;
 pub use outbox::OutboxMessage;
 pub use sessions::StoredSession;
+pub use status::{Delivery, Subscriber, SubscriberKind};
 pub use tokens::{ApiToken, TokenId};
 pub use users::Credentials;
 

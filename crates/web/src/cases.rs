@@ -1186,6 +1186,31 @@ pub(crate) async fn retarget_company_cases(
     Ok(changed)
 }
 
+/// R24: a status-page happening on a case (linked to an incident, the
+/// incident's resolution), on its timeline and told to its customers.
+pub(crate) async fn post_status_happening(
+    state: &AppState,
+    id: &CaseId,
+    actor: Option<&UserId>,
+    happening: Happening,
+) -> Result<(), ApiError> {
+    // A change made meanwhile is read again; a case gone has nothing to hear.
+    for _ in 0..3 {
+        let Some(case) = state.store.case_by_id(id).await? else {
+            return Ok(());
+        };
+        let mut changing = Changing::new(case, state.clock.now());
+        changing.event(actor, happening.clone());
+        let customers = changing.customers();
+        changing.notify("case_incident", customers, actor);
+        match changing.save(state, None, None).await {
+            Err(error) if error.code == "case_changed" => continue,
+            other => return other.map(|_| ()),
+        }
+    }
+    Ok(())
+}
+
 /// A page of the cases the caller may see.
 pub(crate) async fn list(state: &AppState, caller: &Caller, mut filter: CaseFilter) -> Result<Vec<Case>, ApiError> {
     filter.scope = scope_of(&caller.actor);

@@ -133,6 +133,13 @@ mod tests {
             include_str!("portal/cases.rs"),
             include_str!("support.rs"),
             include_str!("api/support.rs"),
+            include_str!("../templates/status.html"),
+            include_str!("../templates/status_incident.html"),
+            include_str!("../templates/status_window.html"),
+            include_str!("../templates/status_subscription.html"),
+            include_str!("portal/status.rs"),
+            include_str!("status/mod.rs"),
+            include_str!("status/feeds.rs"),
         ];
         let mut used = Vec::new();
         for source in sources {

@@ -17,6 +17,7 @@ pub mod knowledge;
 pub mod markdown;
 mod portal;
 mod session_store;
+pub mod status;
 mod support;
 mod text;
 
@@ -54,6 +55,8 @@ pub struct WebSettings {
     pub cases: cases::CaseSettings,
     /// R15/R21: the SLA targets per contract tier and priority.
     pub sla: guichet_domain::sla::SlaPolicy,
+    /// R24: the status page's links and webhook retries.
+    pub status: status::StatusSettings,
 }
 
 impl Default for WebSettings {
@@ -69,6 +72,7 @@ impl Default for WebSettings {
             metrics: true,
             cases: cases::CaseSettings::default(),
             sla: guichet_domain::sla::SlaPolicy::default(),
+            status: status::StatusSettings::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod cases;
 pub mod knowledge;
+pub mod status;
 
 use anyhow::Context;
 use guichet_domain::company::{Company, CompanyContact, CompanyId, CompanyKind, CompanyName, SlaTier};

@@ -16,4 +16,5 @@ mod portal;
 mod portal_cases;
 mod search;
 mod sla;
+mod status;
 mod support_options;

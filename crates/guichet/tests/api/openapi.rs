@@ -75,7 +75,15 @@ async fn every_documented_operation_is_routed() {
                     .send()
                     .await
                     .unwrap();
-                let status = response.status();
+                let mut status = response.status();
+                if status == StatusCode::NOT_FOUND {
+                    // A public route answers 404 for an id that names
+                    // nothing; a routed path answers another method 405.
+                    let probe = app.request(Method::TRACE, &path.replace("{id}", "some-id"), None);
+                    if probe.send().await.unwrap().status() == StatusCode::METHOD_NOT_ALLOWED {
+                        status = StatusCode::OK;
+                    }
+                }
                 assert!(
                     status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
                     "{method} {path} is documented but not routed ({status})"

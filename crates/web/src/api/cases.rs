@@ -228,6 +228,10 @@ pub struct CaseView {
     /// The timeline, oldest first (only in `GET /api/v1/cases/{number}`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<EventView>>,
+    /// R24, only when a case is opened: the product's active incidents and
+    /// maintenance under way or starting within a day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_issues: Option<crate::api::status::KnownIssuesView>,
 }
 
 pub(crate) async fn case_view(
@@ -315,6 +319,7 @@ pub(crate) async fn case_view(
         escalation,
         sla: clock_views(state, &company, case),
         timeline,
+        known_issues: None,
     })
 }
 
@@ -413,10 +418,9 @@ pub async fn open_case(
         contacts: request.contacts,
     };
     let case = cases::open(&state, &caller, request).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(case_view(&state, &caller, &case, false).await?),
-    ))
+    let mut view = case_view(&state, &caller, &case, false).await?;
+    view.known_issues = Some(crate::api::status::known_issues_view(&state, &case.product).await?);
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -12,6 +12,7 @@ pub mod json;
 mod me;
 mod products;
 pub(crate) mod search;
+pub(crate) mod status;
 pub(crate) mod support;
 mod users;
 pub mod views;
@@ -47,6 +48,7 @@ use crate::error::{ApiError, Problem};
         (name = "products", description = "The product catalogue"),
         (name = "cases", description = "Cases, answers, update and escalation requests, experts (R12–R20)"),
         (name = "knowledge", description = "Knowledge base, search, suggestions, help for a page, deflection (R7, R8, R11)"),
+        (name = "status", description = "The status page: components, maintenance windows, incidents, subscriptions (R23, R24)"),
     )
 )]
 struct ApiDoc;
@@ -109,6 +111,24 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search::suggest))
         .routes(routes!(search::help_context))
         .routes(routes!(search::deflection_report))
+        .routes(routes!(status::get_status))
+        .routes(routes!(status::maintenance))
+        .routes(routes!(status::list_windows, status::create_window))
+        .routes(routes!(status::skip_occurrence))
+        .routes(routes!(status::cancel_window))
+        .routes(routes!(status::complete_window))
+        .routes(routes!(status::window_update))
+        .routes(routes!(status::list_components, status::create_component))
+        .routes(routes!(status::change_component))
+        .routes(routes!(status::list_incidents, status::open_incident))
+        .routes(routes!(status::get_incident))
+        .routes(routes!(status::incident_update))
+        .routes(routes!(status::link_case))
+        .routes(routes!(status::subscribe))
+        .routes(routes!(status::confirm_subscription))
+        .routes(routes!(status::unsubscribe))
+        .routes(routes!(status::list_webhooks, status::create_webhook))
+        .routes(routes!(status::delete_webhook))
 }
 
 /// The OpenAPI document, built once.

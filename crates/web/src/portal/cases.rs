@@ -325,6 +325,8 @@ pub(super) struct CaseForm {
     description: String,
     steps: String,
     expected: String,
+    /// R24: the active incident the reader says the case is about.
+    incident: String,
 }
 
 impl CaseForm {
@@ -399,6 +401,8 @@ struct NewCasePage {
     priority_reasons: Vec<String>,
     summary: Vec<Fact>,
     error: Option<FieldError>,
+    /// R24, step 2: the chosen product's active incidents and maintenance.
+    known_issues: Option<super::status::KnownIssuesBlock>,
 }
 
 impl NewCasePage {
@@ -442,7 +446,17 @@ pub(super) async fn new_case_step(
         return wizard(&state, &reader, Step::Describe, form, None).await;
     }
     let error = match cases::open(&state, &reader.caller, form.open_case()).await {
-        Ok(case) => return Ok(Redirect::to(&format!("/cases/{}", case.number)).into_response()),
+        Ok(case) => {
+            if !form.incident.is_empty() {
+                // R24: the case is about a known incident; a link refused
+                // (resolved meanwhile) leaves the case as it is.
+                let number = case.number.to_string();
+                if let Err(error) = crate::status::link_case(&state, &reader.caller, &form.incident, &number).await {
+                    tracing::warn!(code = %error.code, "linking a new case to an incident");
+                }
+            }
+            return Ok(Redirect::to(&format!("/cases/{}", case.number)).into_response());
+        }
         Err(error) => error,
     };
     match (error.status, error.field.as_deref()) {
@@ -642,6 +656,13 @@ async fn wizard(
             )
         })
         .collect();
+    // R24: what is already known about the chosen product.
+    let known_issues = match catalogue.iter().find(|p| p.key.as_str() == form.product_and_area().0) {
+        Some(product) if step == Step::Describe => {
+            super::status::known_issues_block(state, &tr, &reader.zone(), product).await
+        }
+        _ => None,
+    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -660,6 +681,7 @@ async fn wizard(
         priority_reasons,
         summary,
         error,
+        known_issues,
     };
     Ok(render(&page, status))
 }
@@ -1026,6 +1048,30 @@ async fn entry(tr: &Tr, zone: &TimeZone, people: &mut People<'_>, event: &CaseEv
             "clock",
             crate::text::clock_name(tr, *clock),
         ),
+        Happening::IncidentLinked { incident, title } => {
+            link = Some(Link {
+                href: format!("/status#incident-{incident}"),
+                text: title.clone(),
+            });
+            tr.t("case-event-incident-linked")
+        }
+        Happening::IncidentUpdated {
+            incident,
+            title,
+            status,
+            body,
+        } => {
+            parts.push(part(None, body));
+            link = Some(Link {
+                href: format!("/status#incident-{incident}"),
+                text: title.clone(),
+            });
+            tr.t1(
+                "case-event-incident-updated",
+                "status",
+                crate::status::words::incident_status(tr, *status),
+            )
+        }
     };
     Ok(Entry {
         at: Moment::new(event.at, zone),

@@ -7,6 +7,7 @@
 mod cases;
 mod help;
 mod pages;
+pub(crate) mod status;
 
 use askama::Template;
 use axum::Router;
@@ -45,6 +46,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/queue", get(cases::queue))
         .route("/escalations", get(cases::escalations))
         .route("/escalations/{id}/review", post(cases::review_escalation))
+        .route("/status", get(status::page))
+        .route("/status/subscribe", post(status::subscribe))
+        .route(
+            "/status/subscriptions/confirm",
+            get(status::confirm_form).post(status::confirm),
+        )
+        .route(
+            "/status/subscriptions/unsubscribe",
+            get(status::unsubscribe_form).post(status::unsubscribe),
+        )
+        .route("/status/feed.atom", get(status::atom))
+        .route("/status/feed.rss", get(status::rss))
+        .route("/status/maintenance.ics", get(status::calendar))
         .route("/help", get(help::home))
         .route("/help/articles/{slug}", get(help::article))
         .route("/help/articles/{slug}/vote", post(help::vote))
