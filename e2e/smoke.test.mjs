@@ -559,3 +559,65 @@ test('the help widget on the demo host page shows help for its page, searches an
   }
   assertNoA11yFailures(failures);
 });
+
+test('anyone reads the status page in English and French, without signing in; dana sees the incident while logging a case', { timeout: 2 * TEST_TIMEOUT_MS }, async () => {
+  const failures = [];
+  const english = await newPage();
+  const frContext = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+  frContext.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  const french = await frContext.newPage();
+  const dana = await newPage();
+  try {
+    // 1. R24: the status page, signed out, in English.
+    const { page } = english;
+    await page.goto(new URL('/status', server.url).href);
+    assert.equal(await htmlLang(page), 'en');
+    assert.equal(await textOf(page, 'h1'), 'System status');
+    assert.equal(await page.locator('section.status-product').count(), 2);
+    assert.match(
+      await textOf(page, 'section[data-product="financials"] ul.plain'),
+      /Every Friday, 19:30–23:30 \(America\/Los_Angeles\)/,
+    );
+    assert.match(
+      await textOf(page, 'section[data-product="time"] ul.plain'),
+      /Every Saturday, 23:00–01:00 \(America\/Los_Angeles\)/,
+    );
+    assert.match(await textOf(page, 'section[data-product="time"]'), /Slow responses from the Intelligent Time API/);
+    assert.equal(await page.locator('section[data-product="time"]').getAttribute('data-status'), 'degraded_performance');
+    assert.ok((await page.locator('#history article.status-incident').count()) >= 3, 'three resolved incidents');
+    assert.equal(await page.locator('script').count(), 0, 'no JavaScript');
+    await checkA11y(page, 'status (en)', failures);
+
+    // Times in the reader's zone, chosen without JavaScript.
+    await page.locator('#tz').fill('Europe/Paris');
+    await clickAndLoad(page, page.locator('form.status-zone button[type=submit]'));
+    assert.match(await textOf(page, '#times-in'), /Europe\/Paris/);
+
+    // 2. The same page in French (the browser's language).
+    await french.goto(new URL('/status', server.url).href);
+    assert.equal(await htmlLang(french), 'fr');
+    assert.equal(await textOf(french, 'h1'), 'État des systèmes');
+    assert.match(await textOf(french, 'section[data-product="time"]'), /Performances dégradées/);
+    assert.match(await textOf(french, 'section[data-product="time"]'), /Incidents en cours/);
+    await checkA11y(french, 'status (fr)', failures);
+
+    // 3. R24: the log-a-case form tells dana of the incident before she
+    // describes her problem.
+    const d = dana.page;
+    await logIn(d, server.url, 'dana@acme.example');
+    await d.goto(new URL('/cases/new', server.url).href);
+    await d.locator('#product_area').selectOption('time/timesheets');
+    await d.locator('#environment-production').check();
+    await d.locator('#impact-degraded').check();
+    await d.locator('#scope-group').check();
+    await clickAndLoad(d, d.locator('form.wizard .buttons button[type=submit]'));
+    assert.match(await textOf(d, '#known-issues h2'), /Known issues with Intelligent Time/);
+    assert.match(await textOf(d, '#incident-choices'), /Slow responses from the Intelligent Time API/);
+    await checkA11y(d, 'log a case, step 2 with known issues', failures);
+  } finally {
+    await english.context.close();
+    await frContext.close();
+    await dana.context.close();
+  }
+  assertNoA11yFailures(failures);
+});

@@ -29,8 +29,12 @@ pub const COMPONENTS: &[(&str, &str)] = &[
     ("integrations", "Integrations"),
 ];
 
-/// R23's weekly windows: product, title, weekday, local start and end.
-const WEEKLY: &[(&str, &str, Weekday, (i8, i8), (i8, i8))] = &[
+/// A weekly demo window: product, title, weekday, local start and end
+/// (hour, minute).
+type DemoWeekly = (&'static str, &'static str, Weekday, (i8, i8), (i8, i8));
+
+/// R23's weekly windows.
+const WEEKLY: &[DemoWeekly] = &[
     ("financials", "Weekly maintenance", Weekday::Friday, (19, 30), (23, 30)),
     ("time", "Weekly maintenance", Weekday::Saturday, (23, 0), (1, 0)),
 ];
