@@ -173,6 +173,24 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     fields: Fields,
+    /// Built once (stop word sets are not small): cloned per query.
+    analyzers: Analyzers,
+}
+
+#[derive(Clone)]
+pub(crate) struct Analyzers {
+    pub french: tantivy::tokenizer::TextAnalyzer,
+    pub english: tantivy::tokenizer::TextAnalyzer,
+    pub plain: tantivy::tokenizer::TextAnalyzer,
+}
+
+impl Analyzers {
+    pub(crate) fn of(&self, language: Language) -> tantivy::tokenizer::TextAnalyzer {
+        match language {
+            Language::Fr => self.french.clone(),
+            Language::En => self.english.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -242,6 +260,11 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             fields,
+            analyzers: Analyzers {
+                french: analysis::analyzer(Language::Fr),
+                english: analysis::analyzer(Language::En),
+                plain: analysis::plain(),
+            },
         })
     }
 
@@ -284,6 +307,20 @@ impl SearchIndex {
     pub fn commit(&self, cursor: Option<&str>) -> Result<()> {
         let mut writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         self.commit_with(&mut writer, cursor)
+    }
+
+    /// Merges every segment into one and waits for it: searches read one
+    /// segment instead of many (after a rebuild or a bulk load).
+    pub fn merge_segments(&self) -> Result<()> {
+        let ids = self.index.searchable_segment_ids()?;
+        if ids.len() > 1 {
+            let mut writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            writer.merge(&ids).wait()?;
+            // Commit so the merged segment's deletes and the meta are kept.
+            self.commit_with(&mut writer, None)?;
+        }
+        self.reader.reload()?;
+        Ok(())
     }
 
     /// Empties the index at once.

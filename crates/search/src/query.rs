@@ -16,7 +16,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
-use crate::analysis::{self, tokens};
+use crate::analysis::tokens;
 use crate::{Kind, Result, SearchIndex, stored_text};
 
 /// How a text is read.
@@ -74,10 +74,9 @@ const CODE_BOOST: f32 = 20.0;
 const PHRASE_BOOST: f32 = 5.0;
 const WORD_BOOST: f32 = 1.5;
 const FUZZY_BOOST: f32 = 0.6;
-/// R8: words this long or longer forgive a typo.
+/// R8: words this long or longer forgive a typo (one edit; a swap of two
+/// letters counts as one).
 const TYPO_MIN_CHARS: usize = 5;
-/// …and this long or longer, two.
-const TWO_TYPOS_MIN_CHARS: usize = 9;
 const SNIPPET_CHARS: usize = 180;
 
 /// What the text asks for: words, and phrases that were quoted.
@@ -314,7 +313,7 @@ impl SearchIndex {
     ) -> Result<Option<Box<dyn Query>>> {
         let f = &self.fields;
         let parsed = parse(text);
-        let mut plain = analysis::plain();
+        let mut plain = self.analyzers.plain.clone();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let last = parsed.words.len().saturating_sub(1);
         for (index, word) in parsed.words.iter().enumerate() {
@@ -334,13 +333,12 @@ impl SearchIndex {
                     alternatives.push(boost(prefix, WORD_BOOST));
                 }
                 if chars >= TYPO_MIN_CHARS && searcher.doc_freq(&Term::from_field_text(f.words, &token))? == 0 {
-                    let distance = if chars >= TWO_TYPOS_MIN_CHARS { 2 } else { 1 };
-                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.words, &token), distance, true);
+                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.words, &token), 1, true);
                     alternatives.push(boost(fuzzy, WORD_BOOST * FUZZY_BOOST));
                 }
             }
             for &language in languages {
-                let mut analyzer = analysis::analyzer(language);
+                let mut analyzer = self.analyzers.of(language);
                 for (_, token) in tokens(&mut analyzer, word) {
                     let title = Term::from_field_text(f.title(language), &token);
                     let body = Term::from_field_text(f.body(language), &token);
@@ -368,7 +366,7 @@ impl SearchIndex {
             let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
             let mut fields: Vec<(Field, Vec<(usize, String)>)> = vec![(f.words, tokens(&mut plain, phrase))];
             for &language in languages {
-                let phrase_tokens = tokens(&mut analysis::analyzer(language), phrase);
+                let phrase_tokens = tokens(&mut self.analyzers.of(language), phrase);
                 fields.push((f.title(language), phrase_tokens.clone()));
                 fields.push((f.body(language), phrase_tokens));
             }
@@ -407,7 +405,7 @@ impl Snippets {
     fn new(index: &SearchIndex, text: &str, full: bool) -> Self {
         let mut generators = Vec::new();
         for language in Language::ALL {
-            let mut analyzer = analysis::analyzer(language);
+            let mut analyzer = index.analyzers.of(language);
             let words = text.replace(['"', '“', '”', '«', '»'], " ");
             let terms: BTreeMap<String, f32> = tokens(&mut analyzer, &words)
                 .into_iter()

@@ -375,6 +375,7 @@ pub async fn rebuild(store: &Store, search: &Search, now: Timestamp) -> Result<u
     search
         .index
         .commit(Some(&serde_json::to_string(&cursor).expect("cursors serialize")))?;
+    search.index.merge_segments()?;
     Ok(searchable)
 }
 
