@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use guichet_store::Store;
 use guichet_search::{Opened, SearchIndex};
+use guichet_store::Store;
 use guichet_web::knowledge::{self, Search};
 use guichet_web::{AppState, Clock};
 use tokio::net::TcpListener;
@@ -40,15 +40,21 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 pub async fn open_search(config: &Config, store: &Store) -> anyhow::Result<Arc<Search>> {
     let (index, opened) = match config.search_index_dir() {
         None => (SearchIndex::in_memory(), Opened::Empty),
-        Some(dir) => SearchIndex::open(&dir).with_context(|| format!("opening the search index in {}", dir.display()))?,
+        Some(dir) => {
+            SearchIndex::open(&dir).with_context(|| format!("opening the search index in {}", dir.display()))?
+        }
     };
     let search = Search::new(index);
     let now = jiff::Timestamp::now();
     if opened == Opened::Empty || knowledge::needs_rebuild(&search, now)? {
-        let count = knowledge::rebuild(store, &search, now).await.context("building the search index")?;
+        let count = knowledge::rebuild(store, &search, now)
+            .await
+            .context("building the search index")?;
         tracing::info!(articles = count, "search index built");
     }
-    knowledge::catch_up(store, &search).await.context("updating the search index")?;
+    knowledge::catch_up(store, &search)
+        .await
+        .context("updating the search index")?;
     Ok(search)
 }
 
@@ -158,6 +164,10 @@ impl Server {
 }
 
 async fn housekeep(state: &AppState, tick: u64) {
+    // R26: chain the audit entries written since the last round.
+    if let Err(error) = state.store.chain_audit(10_000).await {
+        tracing::warn!(%error, "chaining the audit log");
+    }
     // R24: webhook deliveries that are due (new ones and retries).
     match guichet_web::status::deliver_webhooks(state).await {
         Ok(count) if count > 0 => tracing::info!(count, "status webhooks delivered"),

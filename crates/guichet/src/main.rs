@@ -68,6 +68,11 @@ enum Command {
         #[command(flatten)]
         overrides: Overrides,
     },
+    /// The audit log (R26).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Administration commands.
     Admin {
         #[command(subcommand)]
@@ -102,6 +107,16 @@ enum KbCommand {
     /// `kb import` reads.
     Export {
         dir: PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Chain what waits, then recompute the whole hash chain and name the
+    /// first entry that does not match (exit status 1).
+    Verify {
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -206,7 +221,11 @@ async fn main() -> anyhow::Result<()> {
             let banner = format!(
                 "Guichet demo at {}/ ({})\nData directory: {}\n{}",
                 server.url(),
-                if loaded { "demo data loaded" } else { "existing demo data kept" },
+                if loaded {
+                    "demo data loaded"
+                } else {
+                    "existing demo data kept"
+                },
                 config.data_dir.display(),
                 guichet::demo::logins(),
             );
@@ -223,7 +242,11 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             let report = report.with_context(|| format!("reading {}", dir.display()))?;
             for (name, slug, lang, what) in &report.imported {
-                println!("{:<10} {name} ({slug}, {})", format!("{what:?}").to_lowercase(), lang.code());
+                println!(
+                    "{:<10} {name} ({slug}, {})",
+                    format!("{what:?}").to_lowercase(),
+                    lang.code()
+                );
             }
             for (name, reason) in &report.refused {
                 println!("{:<10} {name}: {reason}", "refused");
@@ -269,6 +292,28 @@ async fn main() -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { overrides },
+        } => {
+            let config = load(cli.config.as_ref(), &overrides, false)?;
+            let store = guichet::open_store(&config).await?;
+            while store.chain_audit(10_000).await? > 0 {}
+            let check = store.verify_audit().await?;
+            store.close().await;
+            match check.broken {
+                None => {
+                    println!("audit chain verified: {} entries", check.checked);
+                    Ok(())
+                }
+                Some((seq, why)) => {
+                    eprintln!(
+                        "audit chain broken at entry {seq}: {why} ({} entries before it verified)",
+                        check.checked
+                    );
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Migrate { overrides } => {
             let config = load(cli.config.as_ref(), &overrides, false)?;

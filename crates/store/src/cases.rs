@@ -327,6 +327,8 @@ macro_rules! replace_contacts {
 pub struct CaseChange<'a> {
     pub events: &'a [CaseEvent],
     pub outbox: &'a [OutboxMessage],
+    /// R26: what the audit log keeps of the change.
+    pub audit: &'a [guichet_domain::audit::AuditEntry],
     pub escalation: Option<&'a EscalationRequest>,
     pub engagement: Option<&'a ExpertEngagement>,
 }
@@ -403,6 +405,16 @@ async fn open_case_sqlite(
         sql.push_str("; ");
         let columns = "id, kind, payload, created_at, available_at, attempts";
         sql.push_str(&insert_rows_from("outbox", columns, change.outbox.len(), next));
+        next += 6 * change.outbox.len();
+    }
+    if !change.audit.is_empty() {
+        sql.push_str("; ");
+        let columns = "id, at, actor_id, actor_email, address, action, subject_kind, subject_id, company_id, \
+                       case_number, details";
+        sql.push_str(&insert_rows_from("audit_entries", columns, change.audit.len(), next));
+        next += 11 * change.audit.len();
+        sql.push_str("; ");
+        sql.push_str(&insert_rows_from("audit_pending", "entry_id", change.audit.len(), next));
     }
     sql.push_str("; SELECT value FROM counters WHERE name = 'case_number'; RELEASE job");
 
@@ -428,6 +440,23 @@ async fn open_case_sqlite(
             .bind(micros(message.created_at))
             .bind(micros(message.created_at))
             .bind(0i64);
+    }
+    for entry in change.audit {
+        query = query
+            .bind(entry.id.as_str())
+            .bind(micros(entry.at))
+            .bind(entry.actor.as_ref().map(|a| a.0.as_str()))
+            .bind(entry.actor_email.as_deref())
+            .bind(entry.address.as_deref())
+            .bind(entry.action.as_str())
+            .bind(entry.subject_kind.as_str())
+            .bind(entry.subject_id.as_str())
+            .bind(entry.company.as_ref().map(|c| c.0.as_str()))
+            .bind(entry.case_number.map(|n| n.0))
+            .bind(entry.details.as_str());
+    }
+    for entry in change.audit {
+        query = query.bind(entry.id.as_str());
     }
     let mut job = writer.begin(crate::group_commit::Savepoint::InQuery).await?;
     let outcome: Result<Vec<i64>> = query
@@ -473,6 +502,7 @@ impl Store {
                 insert_contacts!(tx, case);
                 insert_events!(tx, case, change.events);
                 insert_outbox!(tx, change.outbox);
+                insert_audit!(tx, change.audit);
                 tx.commit().await?;
                 Ok(CaseNumber(number))
             }
@@ -514,6 +544,7 @@ impl Store {
             replace_contacts!(tx, case);
             insert_events!(tx, case, change.events);
             insert_outbox!(tx, change.outbox);
+            insert_audit!(tx, change.audit);
             if let Some(request) = change.escalation {
                 sqlx::query(
                     "INSERT INTO escalation_requests (id, case_id, requested_by, reason, status, requested_at, \

@@ -11,6 +11,8 @@
 mod engine;
 #[macro_use]
 mod outbox;
+#[macro_use]
+mod audit;
 mod articles;
 mod cases;
 mod companies;
@@ -31,6 +33,7 @@ mod tests;
 pub mod testing;
 
 pub use articles::{DeflectionLine, StoredArticle};
+pub use audit::{AuditCheck, AuditFilter, AuditRecord, GENESIS, link_hash};
 pub use cases::{CaseChange, CaseFilter, CaseOrder, CaseScope};
 pub use companies::CompanyScope;
 pub use engine::{Engine, Store, redact};

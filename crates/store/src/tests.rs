@@ -880,3 +880,114 @@ mod cases {
         .await;
     }
 }
+
+mod audit {
+    use guichet_domain::audit::AuditEntry;
+    use guichet_domain::company::CompanyId;
+    use guichet_domain::user::UserId;
+    use jiff::SignedDuration;
+
+    use super::now;
+    use crate::testing::on_each_engine;
+    use crate::{AuditFilter, new_id};
+
+    fn entry(action: &str, company: &str, minutes: i64) -> AuditEntry {
+        AuditEntry {
+            id: new_id(),
+            at: now() + SignedDuration::from_mins(minutes),
+            actor: Some(UserId("u1".into())),
+            actor_email: Some("analyst@support.example".into()),
+            address: Some("192.0.2.7".into()),
+            action: action.into(),
+            subject_kind: "case".into(),
+            subject_id: "c1".into(),
+            company: Some(CompanyId(company.into())),
+            case_number: None,
+            details: "answered".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn r26_the_chain_shows_an_edited_or_deleted_entry() {
+        on_each_engine(|store| async move {
+            let entries: Vec<AuditEntry> = (0..5)
+                .map(|i| entry(if i % 2 == 0 { "case.viewed" } else { "case.answered" }, "acme", i))
+                .collect();
+            store.append_audit(&entries[..3]).await.unwrap();
+            store.append_audit(&entries[3..]).await.unwrap();
+            store
+                .append_audit(&[entry("company.updated", "lumiere", 9)])
+                .await
+                .unwrap();
+            let check = store.verify_audit().await.unwrap();
+            assert_eq!((check.checked, check.pending, check.broken.clone()), (0, 6, None));
+            assert_eq!(store.chain_audit(4).await.unwrap(), 4);
+            assert_eq!(store.chain_audit(100).await.unwrap(), 2);
+            assert_eq!(store.chain_audit(100).await.unwrap(), 0);
+            let check = store.verify_audit().await.unwrap();
+            assert_eq!((check.checked, check.pending, check.broken), (6, 0, None));
+
+            let acme = AuditFilter {
+                company: Some(CompanyId("acme".into())),
+                limit: 100,
+                ..Default::default()
+            };
+            let log = store.audit_log(&acme).await.unwrap();
+            assert_eq!(log.len(), 5);
+            assert_eq!(log[0].entry, entries[4], "newest first");
+            assert_eq!(log[0].seq, Some(5));
+            let viewed = AuditFilter {
+                action: Some("case.viewed".into()),
+                ..acme.clone()
+            };
+            assert_eq!(store.audit_log(&viewed).await.unwrap().len(), 3);
+            let cases = AuditFilter {
+                action: Some("case".into()),
+                ..acme.clone()
+            };
+            assert_eq!(store.audit_log(&cases).await.unwrap().len(), 5);
+            let early = AuditFilter {
+                to: Some(now() + SignedDuration::from_mins(2)),
+                ..acme.clone()
+            };
+            assert_eq!(store.audit_log(&early).await.unwrap().len(), 2);
+
+            // Someone edits the third entry behind Guichet's back.
+            let tamper = async {
+                write!(store, |c| sqlx::query(
+                    "UPDATE audit_entries SET details = 'nothing happened' WHERE id = $1"
+                )
+                .bind(&entries[2].id)
+                .execute(c)
+                .await
+                .map(|_| ()))
+            };
+            let tampered: crate::Result<()> = tamper.await;
+            tampered.unwrap();
+            let check = store.verify_audit().await.unwrap();
+            assert_eq!(check.broken, Some((3, "its entry was changed".to_owned())));
+            assert_eq!(check.checked, 2);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn r26_a_deleted_entry_breaks_the_chain_too() {
+        on_each_engine(|store| async move {
+            let entries: Vec<AuditEntry> = (0..3).map(|i| entry("case.viewed", "acme", i)).collect();
+            store.append_audit(&entries).await.unwrap();
+            store.chain_audit(100).await.unwrap();
+            let tamper = async {
+                write!(store, |c| sqlx::query("DELETE FROM audit_chain WHERE seq = 2")
+                    .execute(c)
+                    .await
+                    .map(|_| ()))
+            };
+            let tampered: crate::Result<()> = tamper.await;
+            tampered.unwrap();
+            let check = store.verify_audit().await.unwrap();
+            assert_eq!(check.broken, Some((3, "a link is missing before this one".to_owned())));
+        })
+        .await;
+    }
+}

@@ -254,6 +254,8 @@ pub struct Caller {
     pub actor: Actor,
     /// The token used, when the caller came with one.
     pub token: Option<TokenId>,
+    /// The client address the request came from (R26 records it).
+    pub address: Option<String>,
 }
 
 impl Caller {
@@ -267,6 +269,7 @@ impl Caller {
             user,
             company,
             token,
+            address: None,
         }))
     }
 
@@ -306,7 +309,9 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Self::find(parts, state).await?.ok_or_else(ApiError::unauthenticated)
+        let mut caller = Self::find(parts, state).await?.ok_or_else(ApiError::unauthenticated)?;
+        caller.address = Some(client_address(parts, state).to_string());
+        Ok(caller)
     }
 }
 
@@ -318,7 +323,10 @@ impl FromRequestParts<AppState> for MaybeCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match Caller::find(parts, state).await {
-            Ok(caller) => Ok(Self(caller)),
+            Ok(caller) => Ok(Self(caller.map(|mut caller| {
+                caller.address = Some(client_address(parts, state).to_string());
+                caller
+            }))),
             // A stale token on a page is the same as none.
             Err(error) if error.code == "invalid_token" => Ok(Self(None)),
             Err(error) => Err(error),

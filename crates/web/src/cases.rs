@@ -4,6 +4,7 @@
 
 use axum::http::StatusCode;
 use guichet_domain::access::{Actor, CaseAccess};
+use guichet_domain::audit::AuditEntry;
 use guichet_domain::calendar::BusinessCalendar;
 use guichet_domain::case::{
     self, Answer, AnswerFields, AnswerKind, Case, CaseError, CaseEvent, CaseId, CaseNumber, CaseStatus, Happening,
@@ -154,6 +155,8 @@ struct Changing {
     now: Timestamp,
     /// What the clocks need, for changes that move them.
     sla: Option<SlaSetup>,
+    /// Who makes the change and from where (R26); `None` for Guichet itself.
+    by: Option<(UserId, String, Option<String>)>,
 }
 
 /// A company's SLA targets and business calendar.
@@ -189,6 +192,39 @@ impl Changing {
             outbox: Vec::new(),
             now,
             sla: None,
+            by: None,
+        }
+    }
+
+    /// The change is `caller`'s (the audit log names them).
+    fn by(mut self, caller: &Caller) -> Self {
+        self.by = Some((
+            caller.user.id.clone(),
+            caller.user.email.to_string(),
+            caller.address.clone(),
+        ));
+        self
+    }
+
+    /// What the audit log keeps of this change (R26).
+    fn audit_entry(&self, action: Option<&str>) -> AuditEntry {
+        let kinds: Vec<&str> = self.events.iter().map(|e| e.happening.kind()).collect();
+        let action = action.map(str::to_owned).unwrap_or_else(|| match kinds.first() {
+            Some(kind) => format!("case.{kind}"),
+            None => "case.changed".to_owned(),
+        });
+        AuditEntry {
+            id: guichet_store::new_id(),
+            at: self.now,
+            actor: self.by.as_ref().map(|(id, _, _)| id.clone()),
+            actor_email: self.by.as_ref().map(|(_, email, _)| email.clone()),
+            address: self.by.as_ref().and_then(|(_, _, address)| address.clone()),
+            action,
+            subject_kind: "case".into(),
+            subject_id: self.case.id.0.clone(),
+            company: Some(self.case.company_id.clone()),
+            case_number: (self.case.number.0 > 0).then_some(self.case.number),
+            details: kinds.join(","),
         }
     }
 
@@ -280,9 +316,11 @@ impl Changing {
         engagement: Option<&ExpertEngagement>,
     ) -> Result<Case, ApiError> {
         self.case.updated_at = self.now;
+        let audit = [self.audit_entry(None)];
         let change = CaseChange {
             events: &self.events,
             outbox: &self.outbox,
+            audit: &audit,
             escalation,
             engagement,
         };
@@ -460,7 +498,7 @@ pub async fn open(state: &AppState, caller: &Caller, request: OpenCase) -> Resul
         clocks: CaseClocks::default(),
         version: 1,
     };
-    let mut changing = Changing::new(case, now).with_sla(state, &company);
+    let mut changing = Changing::new(case, now).by(caller).with_sla(state, &company);
     if let Some(sla) = &changing.sla {
         changing.case.clocks = CaseClocks::opened(sla.context(), changing.case.priority, now);
     }
@@ -481,6 +519,7 @@ pub async fn open(state: &AppState, caller: &Caller, request: OpenCase) -> Resul
         );
         changing.notify("case_assigned", vec![assignee], None);
     }
+    let audit = [changing.audit_entry(Some("case.opened"))];
     let Changing {
         mut case,
         events,
@@ -494,6 +533,7 @@ pub async fn open(state: &AppState, caller: &Caller, request: OpenCase) -> Resul
             CaseChange {
                 events: &events,
                 outbox: &outbox,
+                audit: &audit,
                 ..Default::default()
             },
         )
@@ -527,7 +567,9 @@ pub async fn answer(
     let kind = AnswerKind::parse(kind).map_err(field("kind"))?;
     let answer = Answer::parse(kind, fields).map_err(|(name, invalid)| ApiError::invalid(name, invalid))?;
     let to = case::after_answer(case.status, &answer)?;
-    let mut changing = Changing::new(case, state.clock.now()).with_sla(state, &company);
+    let mut changing = Changing::new(case, state.clock.now())
+        .by(caller)
+        .with_sla(state, &company);
     let me = &caller.user.id;
     changing.case.first_response_at.get_or_insert(changing.now);
     if changing.case.assignee.is_none() {
@@ -571,7 +613,7 @@ pub async fn comment(
         case::after_customer_comment(case.status, case.solved_at, now, state.settings.cases.reopen_period)?
     };
     let reopened = case.status == CaseStatus::Solved && to != CaseStatus::Solved;
-    let mut changing = Changing::new(case, now).with_sla(state, &company);
+    let mut changing = Changing::new(case, now).by(caller).with_sla(state, &company);
     if internal {
         changing.event(Some(me), Happening::Noted { body });
         let assignee = changing.case.assignee.clone().into_iter().collect();
@@ -622,7 +664,7 @@ pub async fn request_update(
             )
         });
     }
-    let mut changing = Changing::new(case, now);
+    let mut changing = Changing::new(case, now).by(caller);
     changing.case.last_update_request_at = Some(now);
     changing.event(Some(&caller.user.id), Happening::UpdateRequested { body });
     let recipients = match &changing.case.assignee {
@@ -678,7 +720,7 @@ pub async fn request_escalation(
         reviewed_at: None,
         note: None,
     };
-    let mut changing = Changing::new(case, now);
+    let mut changing = Changing::new(case, now).by(caller);
     changing.event(
         Some(&caller.user.id),
         Happening::EscalationRequested {
@@ -740,7 +782,7 @@ pub async fn review_escalation(
         note: Some(note.clone()),
         ..request
     };
-    let mut changing = Changing::new(case, now);
+    let mut changing = Changing::new(case, now).by(caller);
     changing.event(
         Some(me),
         Happening::EscalationReviewed {
@@ -809,7 +851,7 @@ pub async fn assign(state: &AppState, caller: &Caller, number: &str, assignee: O
         Some(id) => Some(staff_member(state, id, "assignee", |actor| actor.answers_cases()).await?),
         None => None,
     };
-    let mut changing = Changing::new(case, state.clock.now());
+    let mut changing = Changing::new(case, state.clock.now()).by(caller);
     if changing.case.assignee == assignee {
         return Ok(changing.case);
     }
@@ -853,7 +895,7 @@ pub async fn engage_expert(
         created_at: now,
         updated_at: now,
     };
-    let mut changing = Changing::new(case, now);
+    let mut changing = Changing::new(case, now).by(caller);
     changing.case.experts_involved = true;
     changing.event(
         Some(&caller.user.id),
@@ -893,7 +935,7 @@ pub async fn engagement_message(
         .ok_or_else(ApiError::not_found)?;
     let now = state.clock.now();
     let me = &caller.user.id;
-    let mut changing = Changing::new(case, now);
+    let mut changing = Changing::new(case, now).by(caller);
     let status = if close {
         if engagement.status == EngagementStatus::Closed {
             return Err(ApiError::new(
@@ -995,7 +1037,7 @@ pub(crate) async fn split(
         version: 1,
         ..original.clone()
     };
-    let mut opening = Changing::new(new_case, now).with_sla(state, &company);
+    let mut opening = Changing::new(new_case, now).by(caller).with_sla(state, &company);
     if let Some(sla) = &opening.sla {
         opening.case.clocks = CaseClocks::opened(sla.context(), opening.case.priority, now);
     }
@@ -1013,6 +1055,7 @@ pub(crate) async fn split(
     }
     let customers = opening.customers();
     opening.notify("case_split", customers, Some(me));
+    let audit = [opening.audit_entry(Some("case.opened"))];
     let Changing {
         case: mut new_case,
         events,
@@ -1026,12 +1069,13 @@ pub(crate) async fn split(
             CaseChange {
                 events: &events,
                 outbox: &outbox,
+                audit: &audit,
                 ..Default::default()
             },
         )
         .await?;
 
-    let mut changing = Changing::new(original, now);
+    let mut changing = Changing::new(original, now).by(caller);
     changing.event(
         Some(me),
         Happening::SplitInto {
@@ -1056,7 +1100,7 @@ pub async fn settle(state: &AppState, caller: &Caller, number: &str, accept: boo
     } else {
         case::reopen(case.status, case.solved_at, now, state.settings.cases.reopen_period)?
     };
-    let mut changing = Changing::new(case, now).with_sla(state, &company);
+    let mut changing = Changing::new(case, now).by(caller).with_sla(state, &company);
     changing.event(
         Some(me),
         if accept {
@@ -1208,6 +1252,47 @@ pub(crate) async fn post_status_happening(
             other => return other.map(|_| ()),
         }
     }
+    Ok(())
+}
+
+/// R26: vendor staff opened a customer's case; the customer's audit log
+/// shows it.
+pub(crate) async fn record_view(state: &AppState, caller: &Caller, case: &Case) -> Result<(), ApiError> {
+    if !caller.actor.is_vendor_staff() {
+        return Ok(());
+    }
+    let mut viewing = Changing::new(case.clone(), state.clock.now()).by(caller);
+    viewing.events.clear();
+    state
+        .store
+        .append_audit(&[viewing.audit_entry(Some("case.viewed"))])
+        .await?;
+    Ok(())
+}
+
+/// Appends what an administrator or Guichet did to a company or a user.
+pub(crate) async fn record(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    subject: (&str, &str),
+    company: Option<&CompanyId>,
+    details: String,
+) -> Result<(), ApiError> {
+    let entry = AuditEntry {
+        id: guichet_store::new_id(),
+        at: state.clock.now(),
+        actor: Some(caller.user.id.clone()),
+        actor_email: Some(caller.user.email.to_string()),
+        address: caller.address.clone(),
+        action: action.to_owned(),
+        subject_kind: subject.0.to_owned(),
+        subject_id: subject.1.to_owned(),
+        company: company.cloned(),
+        case_number: None,
+        details,
+    };
+    state.store.append_audit(&[entry]).await?;
     Ok(())
 }
 

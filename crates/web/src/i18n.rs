@@ -118,6 +118,8 @@ mod tests {
             include_str!("../templates/home.html"),
             include_str!("../templates/login.html"),
             include_str!("../templates/contact.html"),
+            include_str!("../templates/audit.html"),
+            include_str!("portal/audit.rs"),
             include_str!("../templates/error.html"),
             include_str!("../templates/case_new.html"),
             include_str!("../templates/case_refused.html"),

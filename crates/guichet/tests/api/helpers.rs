@@ -19,6 +19,8 @@ pub struct App {
     pub client: reqwest::Client,
     /// The server's store, for what a test must arrange behind its back.
     pub store: guichet_store::Store,
+    /// Where that store is.
+    pub database_url: String,
 }
 
 /// Runs `story` against a fresh demo server on SQLite, then on PostgreSQL
@@ -63,6 +65,7 @@ where
         .expect("start the server");
     let app = App {
         store: server.store.clone(),
+        database_url: database.url.clone(),
         url: server.url(),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

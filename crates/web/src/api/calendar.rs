@@ -157,8 +157,18 @@ pub struct ClosuresAdded {
     pub dates: Vec<String>,
 }
 
-/// After the calendar changed: the company's open clocks follow it.
-async fn calendar_changed(state: &AppState, before: &Company) -> Result<(), ApiError> {
+/// After the calendar changed: recorded (R26), and the company's open
+/// clocks follow it.
+async fn calendar_changed(state: &AppState, caller: &Caller, before: &Company, what: String) -> Result<(), ApiError> {
+    crate::cases::record(
+        state,
+        caller,
+        "company.calendar_changed",
+        ("company", &before.id.0),
+        Some(&before.id),
+        what,
+    )
+    .await?;
     let after = state.store.company(&before.id).await?.ok_or_else(ApiError::not_found)?;
     retarget_company_cases(state, before, &after).await?;
     Ok(())
@@ -196,7 +206,7 @@ pub async fn add_closure(
     })?;
     let reason = bounded_text(&input.reason, "the reason", 200).map_err(|e| ApiError::invalid("reason", e))?;
     let added = state.store.add_closures(&company.id, &[(day, reason)]).await?;
-    calendar_changed(&state, &company).await?;
+    calendar_changed(&state, &caller, &company, format!("closed {day}")).await?;
     Ok((
         StatusCode::CREATED,
         Json(ClosuresAdded {
@@ -229,7 +239,7 @@ pub async fn remove_closure(
     if !state.store.remove_closure(&company.id, day).await? {
         return Err(ApiError::not_found());
     }
-    calendar_changed(&state, &company).await?;
+    calendar_changed(&state, &caller, &company, format!("opened {day}")).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -302,7 +312,7 @@ pub async fn import_closures(
     let days =
         event_days(&body).map_err(|why| ApiError::invalid("calendar", Invalid::new(InvalidKind::Format, why)))?;
     let added = state.store.add_closures(&company.id, &days).await?;
-    calendar_changed(&state, &company).await?;
+    calendar_changed(&state, &caller, &company, format!("imported {} days", days.len())).await?;
     Ok((
         StatusCode::CREATED,
         Json(ClosuresAdded {

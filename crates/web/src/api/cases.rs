@@ -576,6 +576,7 @@ pub async fn get_case(
     Path(number): Path<String>,
 ) -> Result<Json<CaseView>, ApiError> {
     let (case, _) = cases::readable(&state, &caller, &number).await?;
+    cases::record_view(&state, &caller, &case).await?;
     Ok(Json(case_view(&state, &caller, &case, true).await?))
 }
 

@@ -210,6 +210,27 @@ async fn apply(state: &AppState, input: CompanyInput, company: &mut Company, cre
     Ok(())
 }
 
+/// The names of the fields that differ (for the audit log).
+fn changed_fields(before: &Company, after: &Company) -> String {
+    let mut fields = Vec::new();
+    let mut check = |name: &str, changed: bool| {
+        if changed {
+            fields.push(name.to_owned());
+        }
+    };
+    check("name", before.name != after.name);
+    check("country", before.country != after.country);
+    check("time_zone", before.time_zone != after.time_zone);
+    check("products", before.products != after.products);
+    check("sla_tier", before.sla_tier != after.sla_tier);
+    check("email_domains", before.email_domains != after.email_domains);
+    check("account_manager", before.account_manager != after.account_manager);
+    check("implemented_by", before.implemented_by != after.implemented_by);
+    check("contact", before.contact != after.contact);
+    check("subdivision", before.subdivision != after.subdivision);
+    fields.join(",")
+}
+
 /// The companies the caller may see: all for vendor staff, their own for a
 /// customer, their own and those they implemented for a partner.
 #[utoipa::path(
@@ -291,6 +312,16 @@ pub async fn create_company(
     };
     apply(&state, input, &mut company, true).await?;
     state.store.create_company(&company, state.clock.now()).await?;
+    let audited = (company.kind == CompanyKind::Customer).then_some(&company.id);
+    crate::cases::record(
+        &state,
+        &caller,
+        "company.created",
+        ("company", &company.id.0),
+        audited,
+        company.name.as_str().to_owned(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(CompanyView::from(&company))))
 }
 
@@ -355,6 +386,15 @@ pub async fn update_company(
     }
     apply(&state, input, &mut company, false).await?;
     state.store.update_company(&company, state.clock.now()).await?;
+    crate::cases::record(
+        &state,
+        &caller,
+        "company.updated",
+        ("company", &company.id.0),
+        Some(&company.id),
+        changed_fields(&before, &company),
+    )
+    .await?;
     // R21: the open clocks follow a new contract or calendar.
     if before.sla_tier != company.sla_tier
         || before.country != company.country

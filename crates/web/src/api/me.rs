@@ -67,6 +67,16 @@ pub async fn update_me(
         caller.user.language = Language::parse(language).map_err(|e| ApiError::invalid("language", e))?;
     }
     state.store.update_user(&caller.user, state.clock.now()).await?;
+    let user = &caller.user;
+    crate::cases::record(
+        &state,
+        &caller,
+        "user.updated",
+        ("user", &user.id.0),
+        Some(&user.company_id),
+        "own profile".into(),
+    )
+    .await?;
     Ok(Json(me(&caller)))
 }
 

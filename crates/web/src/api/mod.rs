@@ -4,6 +4,7 @@
 //! `/api/openapi.json`.
 
 pub(crate) mod articles;
+pub(crate) mod audit;
 mod auth;
 mod calendar;
 pub(crate) mod cases;
@@ -46,6 +47,7 @@ use crate::error::{ApiError, Problem};
         (name = "companies", description = "Customer and partner companies (R1, R2, R4)"),
         (name = "users", description = "Users and their roles (R2, R6)"),
         (name = "products", description = "The product catalogue"),
+        (name = "audit", description = "The audit log customers read (R26)"),
         (name = "cases", description = "Cases, answers, update and escalation requests, experts (R12–R20)"),
         (name = "knowledge", description = "Knowledge base, search, suggestions, help for a page, deflection (R7, R8, R11)"),
         (name = "status", description = "The status page: components, maintenance windows, incidents, subscriptions (R23, R24)"),
@@ -76,6 +78,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(companies::get_company, companies::update_company))
         .routes(routes!(companies::list_users))
         .routes(routes!(companies::list_designated_users))
+        .routes(routes!(audit::audit_log))
         .routes(routes!(calendar::company_calendar))
         .routes(routes!(calendar::add_closure))
         .routes(routes!(calendar::remove_closure))

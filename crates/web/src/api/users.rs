@@ -160,6 +160,16 @@ pub async fn create_user(
         .store
         .create_user(&user, hash.as_deref(), state.clock.now())
         .await?;
+    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+    crate::cases::record(
+        &state,
+        &caller,
+        "user.created",
+        ("user", &user.id.0),
+        Some(&user.company_id),
+        roles.join(","),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
@@ -240,6 +250,7 @@ pub async fn update_user(
         .company(&user.company_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let before = user.clone();
     apply(&state, &input, &mut user, &company).await?;
     if user.id == caller.user.id && (!user.active || !user.has(Role::Administrator)) {
         return Err(ApiError::invalid(
@@ -258,5 +269,30 @@ pub async fn update_user(
         state.store.revoke_tokens_of(&user.id, now).await?;
     }
     state.store.update_user(&user, now).await?;
+    let mut changed = Vec::new();
+    if user.roles != before.roles {
+        changed.push(format!(
+            "roles={}",
+            user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join("+")
+        ));
+    }
+    if user.active != before.active {
+        changed.push(format!("active={}", user.active));
+    }
+    if user.display_name != before.display_name || user.language != before.language || user.skills != before.skills {
+        changed.push("profile".into());
+    }
+    if input.password.is_some() {
+        changed.push("password".into());
+    }
+    crate::cases::record(
+        &state,
+        &caller,
+        "user.updated",
+        ("user", &user.id.0),
+        Some(&user.company_id),
+        changed.join(","),
+    )
+    .await?;
     Ok(Json(UserView::from(&user)))
 }

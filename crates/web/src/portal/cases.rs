@@ -97,7 +97,7 @@ fn sign_in_first(back: &str) -> Response {
 /// sign-in page, coming back here.
 pub(super) struct Reader {
     session: Session,
-    caller: Caller,
+    pub(super) caller: Caller,
     language: Language,
 }
 
@@ -118,22 +118,22 @@ impl FromRequestParts<AppState> for Reader {
 }
 
 impl Reader {
-    fn tr(&self) -> Tr {
+    pub(super) fn tr(&self) -> Tr {
         Tr::new(self.language)
     }
 
     /// Times are shown in the reader's company's time zone.
-    fn zone(&self) -> TimeZone {
+    pub(super) fn zone(&self) -> TimeZone {
         self.caller.company.time_zone.time_zone()
     }
 
-    async fn chrome(&self, path: &str, current: &'static str) -> Result<Chrome, Response> {
+    pub(super) async fn chrome(&self, path: &str, current: &'static str) -> Result<Chrome, Response> {
         Chrome::new(&self.session, Some(&self.caller), self.language, path, current).await
     }
 }
 
 /// An error of `crate::cases` that is not about a form: a page of its own.
-fn failure_page(chrome: Chrome, error: &ApiError) -> Response {
+pub(super) fn failure_page(chrome: Chrome, error: &ApiError) -> Response {
     let message = match error.status {
         StatusCode::NOT_FOUND => chrome.tr.t("error-not-found"),
         status if status.is_server_error() => chrome.tr.t("error-internal"),
@@ -205,13 +205,13 @@ fn error_message(tr: &Tr, error: &ApiError, zone: Option<&TimeZone>) -> String {
 
 /// An instant as the reader reads it, in their company's time zone
 /// (`2026-11-29 14:05`), with the exact instant for `<time datetime>`.
-struct Moment {
-    text: String,
-    iso: String,
+pub(super) struct Moment {
+    pub(super) text: String,
+    pub(super) iso: String,
 }
 
 impl Moment {
-    fn new(at: Timestamp, zone: &TimeZone) -> Self {
+    pub(super) fn new(at: Timestamp, zone: &TimeZone) -> Self {
         Self {
             text: zone.to_datetime(at).strftime("%Y-%m-%d %H:%M").to_string(),
             iso: at.to_string(),
@@ -1342,6 +1342,7 @@ async fn case_page_data(
 ) -> Result<CasePage, (Chrome, ApiError)> {
     let gathered = async {
         let (case, _) = cases::readable(state, &reader.caller, &number.to_string()).await?;
+        cases::record_view(state, &reader.caller, &case).await?;
         let view = case_view(state, &reader.caller, &case, false).await?;
         let events = timeline(state, &reader.caller, &case).await?;
         let catalogue = state.store.products().await?;

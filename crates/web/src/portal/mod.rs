@@ -4,6 +4,7 @@
 //! templates (escaped by default), in the reader's language; every form
 //! carries a CSRF token bound to the session.
 
+mod audit;
 mod cases;
 mod help;
 mod pages;
@@ -43,6 +44,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/cases/{number}/accept-solution", post(cases::accept_solution))
         .route("/cases/{number}/reopen", post(cases::reopen))
         .route("/cases/{number}/assignment", post(cases::assign))
+        .route("/audit", get(audit::page))
         .route("/queue", get(cases::queue))
         .route("/escalations", get(cases::escalations))
         .route("/escalations/{id}/review", post(cases::review_escalation))
@@ -126,6 +128,9 @@ pub(crate) struct Chrome {
     pub answers_cases: bool,
     /// The reader reviews escalations: "Escalations".
     pub manages_support: bool,
+    /// The reader may read an audit log (R26): staff, and a company's
+    /// designated users and authorized managers.
+    pub reads_audit: bool,
 }
 
 impl Chrome {
@@ -147,6 +152,12 @@ impl Chrome {
             customer: caller.is_some_and(|c| !c.actor.is_vendor_staff()),
             answers_cases: caller.is_some_and(|c| c.actor.answers_cases()),
             manages_support: caller.is_some_and(|c| c.actor.manages_support()),
+            reads_audit: caller.is_some_and(|c| {
+                use guichet_domain::user::Role;
+                c.actor.is_vendor_staff()
+                    || c.actor.has(Role::DesignatedSupportUser)
+                    || c.actor.has(Role::AuthorizedManager)
+            }),
         })
     }
 
@@ -231,6 +242,7 @@ pub(crate) fn page_error(status: StatusCode, language: Language, message_id: &st
         customer: false,
         answers_cases: false,
         manages_support: false,
+        reads_audit: false,
     };
     error_page(chrome, status, message)
 }
