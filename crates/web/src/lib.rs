@@ -14,6 +14,7 @@ mod edge;
 pub mod error;
 pub mod i18n;
 pub mod knowledge;
+pub mod mail;
 pub mod markdown;
 mod portal;
 mod session_store;
