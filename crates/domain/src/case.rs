@@ -414,6 +414,28 @@ pub enum Happening {
         status: crate::status::IncidentStatus,
         body: String,
     },
+    /// R17: a file was attached, with what was scrubbed from it before it
+    /// was stored.
+    AttachmentAdded {
+        attachment: String,
+        name: String,
+        size: u64,
+        removed: crate::attachment::Removed,
+    },
+    /// R17: an analyst asked for diagnostics (the checklist).
+    UploadRequested {
+        request: String,
+        items: Vec<crate::attachment::ChecklistItem>,
+        note: Option<String>,
+    },
+    /// R17: every item of an upload request was uploaded.
+    UploadRequestCompleted {
+        request: String,
+    },
+    /// The files of a closed case were deleted after the retention period.
+    AttachmentsDeleted {
+        count: u64,
+    },
 }
 
 impl Happening {
@@ -441,6 +463,10 @@ impl Happening {
             Self::EscalatedAutomatically { .. } => "escalated_automatically",
             Self::IncidentLinked { .. } => "incident_linked",
             Self::IncidentUpdated { .. } => "incident_updated",
+            Self::AttachmentAdded { .. } => "attachment_added",
+            Self::UploadRequested { .. } => "upload_requested",
+            Self::UploadRequestCompleted { .. } => "upload_request_completed",
+            Self::AttachmentsDeleted { .. } => "attachments_deleted",
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod article;
+pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod case;

@@ -23,7 +23,8 @@ pub use query::{Hit, Mode, Page, SearchRequest};
 
 /// Bumped whenever the schema or an analyzer changes: an index of another
 /// version is rebuilt from the database.
-const SCHEMA_VERSION: &str = "guichet-search-1";
+// 2: community questions and training courses (an older index lacks them).
+const SCHEMA_VERSION: &str = "guichet-search-2";
 const VERSION_FILE: &str = "guichet-schema-version";
 
 #[derive(Debug, thiserror::Error)]
@@ -44,14 +45,20 @@ pub type Result<T, E = SearchError> = std::result::Result<T, E>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Article,
+    /// R9: a community question, with its accepted answer.
+    Question,
+    /// R10: a training course.
+    Course,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 1] = [Kind::Article];
+    pub const ALL: [Kind; 3] = [Kind::Article, Kind::Question, Kind::Course];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Article => "article",
+            Self::Question => "question",
+            Self::Course => "course",
         }
     }
 
@@ -254,7 +261,13 @@ impl SearchIndex {
             Err(tantivy::TantivyError::LockFailure(..)) => return Err(SearchError::Locked),
             Err(error) => return Err(error.into()),
         };
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        // Hits read their stored title and body: keep the hot blocks of
+        // the document store decompressed.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(1_000)
+            .try_into()?;
         Ok(Self {
             index,
             reader,

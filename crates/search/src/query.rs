@@ -78,6 +78,7 @@ const FUZZY_BOOST: f32 = 0.6;
 /// letters counts as one).
 const TYPO_MIN_CHARS: usize = 5;
 const SNIPPET_CHARS: usize = 180;
+const SNIPPET_SCAN_BYTES: usize = 3000;
 
 /// What the text asks for: words, and phrases that were quoted.
 #[derive(Debug, PartialEq)]
@@ -332,6 +333,10 @@ impl SearchIndex {
                     let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(f.words, &token), 0, true);
                     alternatives.push(boost(prefix, WORD_BOOST));
                 }
+                // A word the index does not know may be misspelt: it is
+                // compared with the whole words of titles, tags and messages
+                // (a small dictionary, unlike the bodies', so the fuzzy
+                // lookup stays cheap).
                 if chars >= TYPO_MIN_CHARS && searcher.doc_freq(&Term::from_field_text(f.words, &token))? == 0 {
                     let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.words, &token), 1, true);
                     alternatives.push(boost(fuzzy, WORD_BOOST * FUZZY_BOOST));
@@ -341,20 +346,11 @@ impl SearchIndex {
                 let mut analyzer = self.analyzers.of(language);
                 for (_, token) in tokens(&mut analyzer, word) {
                     let title = Term::from_field_text(f.title(language), &token);
-                    let body = Term::from_field_text(f.body(language), &token);
                     alternatives.push(boost(term(f.title(language), &token), TITLE_BOOST));
                     alternatives.push(Box::new(term(f.body(language), &token)));
                     if typing && token.chars().count() >= 2 {
-                        let prefix = FuzzyTermQuery::new_prefix(title.clone(), 0, true);
+                        let prefix = FuzzyTermQuery::new_prefix(title, 0, true);
                         alternatives.push(boost(prefix, TITLE_BOOST));
-                    }
-                    // A word the index does not know may be misspelt.
-                    let unknown = searcher.doc_freq(&title)? == 0 && searcher.doc_freq(&body)? == 0;
-                    if unknown && word.chars().count() >= TYPO_MIN_CHARS {
-                        let fuzzy_title = FuzzyTermQuery::new(title, 1, true);
-                        let fuzzy_body = FuzzyTermQuery::new(body, 1, true);
-                        alternatives.push(boost(fuzzy_title, TITLE_BOOST * FUZZY_BOOST));
-                        alternatives.push(boost(fuzzy_body, FUZZY_BOOST));
                     }
                 }
             }
@@ -422,6 +418,13 @@ impl Snippets {
         let Some((_, generator)) = self.generators.iter().find(|(l, _)| *l == language) else {
             return String::new();
         };
+        // The extract comes from the start of long bodies: snippets cost a
+        // pass of the analyzer over the text, which must stay bounded.
+        let mut end = body.len().min(SNIPPET_SCAN_BYTES);
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        let body = &body[..end];
         let snippet = generator.snippet(body);
         if snippet.is_empty() {
             // Nothing matched in the body (a title or code match): its start.

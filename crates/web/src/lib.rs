@@ -7,6 +7,7 @@
 //! call the same functions (`auth`, `support`).
 
 pub mod api;
+pub mod attachments;
 pub mod auth;
 mod caches;
 pub mod cases;

@@ -508,3 +508,29 @@ audit-company-updated = Company changed
 audit-company-calendar-changed = Support calendar changed
 audit-user-created = User created
 audit-user-updated = User changed
+
+## ---- Attachments and problem recordings (R17) ----
+attachment-event-added = File attached: { $name }
+attachment-event-upload-requested = Diagnostics requested
+attachment-event-upload-request-completed = Every requested file has been uploaded
+attachment-event-deleted-one = 1 file deleted after the retention period
+attachment-event-deleted-other = { $count } files deleted after the retention period
+attachment-removed-none = Nothing secret was found in it.
+attachment-removed-list = { $list } removed before it was stored
+attachment-removed-cookies-one = 1 cookie
+attachment-removed-cookies-other = { $count } cookies
+attachment-removed-authorization-headers-one = 1 authorization header
+attachment-removed-authorization-headers-other = { $count } authorization headers
+attachment-removed-credential-headers-one = 1 credential header
+attachment-removed-credential-headers-other = { $count } credential headers
+attachment-removed-parameters-one = 1 secret parameter
+attachment-removed-parameters-other = { $count } secret parameters
+attachment-removed-tokens-one = 1 token
+attachment-removed-tokens-other = { $count } tokens
+attachment-removed-private-keys-one = 1 private key
+attachment-removed-private-keys-other = { $count } private keys
+attachment-wanted-recording = The problem recording: a HAR file, a video or screenshots, or a zip
+attachment-wanted-log = Its log file
+attachment-wanted-other = Another file
+attachment-instructions = Record the problem in your browser: open the developer tools (F12), choose the Network tab, tick "Preserve log", reproduce the problem, then choose "Export HAR". Upload the file below with the log file of the application. Cookies, passwords and tokens are removed from HAR and log files before they are stored.
+## ---- end of attachments ----

@@ -508,3 +508,29 @@ audit-company-updated = Société modifiée
 audit-company-calendar-changed = Calendrier d'assistance modifié
 audit-user-created = Utilisateur créé
 audit-user-updated = Utilisateur modifié
+
+## ---- Attachments and problem recordings (R17) ----
+attachment-event-added = Fichier joint : { $name }
+attachment-event-upload-requested = Diagnostic demandé
+attachment-event-upload-request-completed = Tous les fichiers demandés ont été déposés
+attachment-event-deleted-one = 1 fichier supprimé à la fin de la durée de conservation
+attachment-event-deleted-other = { $count } fichiers supprimés à la fin de la durée de conservation
+attachment-removed-none = Aucun secret n'y a été trouvé.
+attachment-removed-list = Retiré avant l'enregistrement : { $list }
+attachment-removed-cookies-one = 1 cookie
+attachment-removed-cookies-other = { $count } cookies
+attachment-removed-authorization-headers-one = 1 en-tête d'autorisation
+attachment-removed-authorization-headers-other = { $count } en-têtes d'autorisation
+attachment-removed-credential-headers-one = 1 en-tête d'identification
+attachment-removed-credential-headers-other = { $count } en-têtes d'identification
+attachment-removed-parameters-one = 1 paramètre secret
+attachment-removed-parameters-other = { $count } paramètres secrets
+attachment-removed-tokens-one = 1 jeton
+attachment-removed-tokens-other = { $count } jetons
+attachment-removed-private-keys-one = 1 clé privée
+attachment-removed-private-keys-other = { $count } clés privées
+attachment-wanted-recording = L'enregistrement du problème : un fichier HAR, une vidéo ou des captures d'écran, ou un zip
+attachment-wanted-log = Son fichier journal
+attachment-wanted-other = Un autre fichier
+attachment-instructions = Enregistrez le problème dans votre navigateur : ouvrez les outils de développement (F12), choisissez l'onglet Réseau, cochez « Conserver le journal », reproduisez le problème, puis choisissez « Exporter HAR ». Déposez le fichier ci-dessous avec le fichier journal de l'application. Les cookies, mots de passe et jetons sont retirés des fichiers HAR et journaux avant leur enregistrement.
+## ---- end of attachments ----

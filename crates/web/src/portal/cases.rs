@@ -1072,6 +1072,15 @@ async fn entry(tr: &Tr, zone: &TimeZone, people: &mut People<'_>, event: &CaseEv
                 crate::status::words::incident_status(tr, *status),
             )
         }
+        Happening::AttachmentAdded { .. }
+        | Happening::UploadRequested { .. }
+        | Happening::UploadRequestCompleted { .. }
+        | Happening::AttachmentsDeleted { .. } => {
+            let words = crate::attachments::event_words(tr, &event.happening);
+            parts.extend(words.parts.into_iter().map(|text| part(None, &text)));
+            link = words.link.map(|(href, text)| Link { href, text });
+            words.title
+        }
     };
     Ok(Entry {
         at: Moment::new(event.at, zone),
