@@ -90,7 +90,7 @@ async fn r8_search_forgives_typos_accents_elisions_and_finds_error_codes() {
             "{found:?}"
         );
         problem(
-            app.request(Method::GET, "/api/v1/search?q=x&kind=course", None)
+            app.request(Method::GET, "/api/v1/search?q=x&kind=recipe", None)
                 .send()
                 .await
                 .unwrap(),
