@@ -43,6 +43,7 @@ pub struct Config {
     pub sla: SlaPolicy,
     pub search: SearchConfig,
     pub status: StatusConfig,
+    pub mail: MailConfig,
 }
 
 impl Default for Config {
@@ -59,6 +60,7 @@ impl Default for Config {
             sla: SlaPolicy::default(),
             search: SearchConfig::default(),
             status: StatusConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -168,6 +170,70 @@ impl Default for StatusConfig {
         Self {
             public_url: settings.public_url,
             webhook_attempts: settings.webhook_attempts,
+        }
+    }
+}
+
+/// The email channel: inbound mail, replies by mail, notifications.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// The address customers write to. Replies carry a token after a `+`
+    /// (`support+c-…@support.example`): the mail server must deliver those
+    /// to Guichet too.
+    pub support_address: String,
+    /// The `From` of outbound mail (`Name <address>`); empty: `Guichet
+    /// <support_address>`.
+    pub from: String,
+    /// A JSON file `{ "name": ["TXT record", …] }` answering the DKIM and
+    /// DMARC lookups instead of DNS (installations without DNS, tests).
+    pub dns_records: String,
+    /// The bearer secret of `POST /api/v1/inbound-mail`; empty: the
+    /// endpoint is off.
+    pub inbound_secret: guichet_web::mail::Secret,
+    /// A mail is tried this many times, then given up (administrators see
+    /// it in `GET /api/v1/mail/failures`).
+    pub max_attempts: i32,
+    pub smtp: SmtpConfig,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        let settings = guichet_web::mail::MailSettings::default();
+        Self {
+            support_address: settings.support_address.to_string(),
+            from: String::new(),
+            dns_records: String::new(),
+            inbound_secret: settings.inbound_secret,
+            max_attempts: settings.max_attempts,
+            smtp: SmtpConfig::default(),
+        }
+    }
+}
+
+/// Outbound mail through SMTP; with no `host`, mails are written as `.eml`
+/// files under `<data_dir>/mail/outgoing/`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// Empty: no authentication.
+    pub username: String,
+    pub password: guichet_web::mail::Secret,
+    /// `starttls` (required), `tls` (from the first byte, port 465),
+    /// `opportunistic`, or `none` (a relay on a trusted network).
+    pub tls: guichet_web::mail::SmtpTls,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 587,
+            username: String::new(),
+            password: guichet_web::mail::Secret::default(),
+            tls: guichet_web::mail::SmtpTls::Starttls,
         }
     }
 }
@@ -330,6 +396,9 @@ impl Config {
         if self.support.sla_tiers.is_empty() {
             bail!("support.sla_tiers needs at least one tier");
         }
+        self.mail_settings()?
+            .check()
+            .map_err(|e| anyhow::anyhow!("mail: {e}"))?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format is `text` or `json`, not `{}`", self.log_format);
         }
@@ -394,6 +463,41 @@ impl Config {
         })
     }
 
+    /// The email channel's settings (checked by `load`).
+    pub fn mail_settings(&self) -> anyhow::Result<guichet_web::mail::MailSettings> {
+        use guichet_web::mail::{MailSettings, SmtpSettings};
+        let mail = &self.mail;
+        let support_address = guichet_domain::email::EmailAddress::parse(&mail.support_address)
+            .map_err(|e| anyhow::anyhow!("mail.support_address: {e}"))?;
+        let public = self.status.public_url.trim().trim_end_matches('/');
+        Ok(MailSettings {
+            from: if mail.from.trim().is_empty() {
+                format!("Guichet <{support_address}>")
+            } else {
+                mail.from.trim().to_owned()
+            },
+            support_address,
+            portal_url: if public.is_empty() {
+                format!("http://{}", self.listen)
+            } else {
+                public.to_owned()
+            },
+            dns_records: Some(mail.dns_records.trim())
+                .filter(|path| !path.is_empty())
+                .map(PathBuf::from),
+            inbound_secret: mail.inbound_secret.clone(),
+            smtp: (!mail.smtp.host.trim().is_empty()).then(|| SmtpSettings {
+                host: mail.smtp.host.trim().to_owned(),
+                port: mail.smtp.port,
+                username: mail.smtp.username.clone(),
+                password: mail.smtp.password.clone(),
+                tls: mail.smtp.tls,
+            }),
+            outgoing_dir: self.data_dir.join("mail").join("outgoing"),
+            max_attempts: mail.max_attempts.max(1),
+        })
+    }
+
     pub fn web_settings(&self) -> WebSettings {
         WebSettings {
             sla_tiers: self
@@ -420,6 +524,7 @@ impl Config {
                 public_url: self.status.public_url.trim().to_owned(),
                 webhook_attempts: self.status.webhook_attempts.max(1),
             },
+            mail: self.mail_settings().unwrap_or_default(),
         }
     }
 }
@@ -521,7 +626,7 @@ mod tests {
         assert_eq!(config.support.designated_only_countries, ["US", "CA"]);
         assert_eq!(config.database_url().unwrap(), "postgres://u:secret@db/guichet");
         assert_eq!(loaded.ignored_variables, ["GUICHET_TEST_POSTGRES_URL"]);
-        assert!(!format!("{config:?}").contains("secret"), "Debug shows the password");
+        assert!(!format!("{config:?}").contains("u:secret@"), "Debug shows the password");
     }
 
     #[test]
@@ -591,6 +696,48 @@ mod tests {
         std::fs::write(&file, "[support]\nsla_tiers = [\"standard\", \"silver\"]\n").unwrap();
         let error = format!("{:#}", Config::load(Some(&file), env(&[])).unwrap_err());
         assert!(error.contains("silver"), "{error}");
+    }
+
+    #[test]
+    fn mail_settings_come_from_the_file_and_the_environment_and_hide_the_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("guichet.toml");
+        std::fs::write(
+            &file,
+            "[mail]\nsupport_address = \"help@vendor.example\"\n[mail.smtp]\nhost = \"smtp.vendor.example\"\n\
+             username = \"guichet\"\npassword = \"smtp-secret\"\n",
+        )
+        .unwrap();
+        let config = Config::load(
+            Some(&file),
+            env(&[
+                ("GUICHET_MAIL__SMTP__PORT", "2525"),
+                ("GUICHET_MAIL__SMTP__TLS", "none"),
+                ("GUICHET_MAIL__INBOUND_SECRET", "inbound-secret"),
+            ]),
+        )
+        .unwrap()
+        .config;
+        let mail = config.web_settings().mail;
+        assert_eq!(mail.support_address.as_str(), "help@vendor.example");
+        assert_eq!(mail.from, "Guichet <help@vendor.example>");
+        let smtp = mail.smtp.as_ref().unwrap();
+        assert_eq!((smtp.host.as_str(), smtp.port), ("smtp.vendor.example", 2525));
+        assert_eq!(smtp.tls, guichet_web::mail::SmtpTls::None);
+        assert_eq!(mail.inbound_secret.expose(), "inbound-secret");
+        assert_eq!(mail.outgoing_dir, config.data_dir.join("mail").join("outgoing"));
+        let shown = format!("{config:?} {mail:?}");
+        assert!(
+            !shown.contains("smtp-secret") && !shown.contains("inbound-secret"),
+            "{shown}"
+        );
+
+        // Without a host, mails are files; a bad address or records file is named.
+        assert!(Config::default().web_settings().mail.smtp.is_none());
+        let error = |pairs: &[(&str, &str)]| format!("{:#}", Config::load(None, env(pairs)).unwrap_err());
+        assert!(error(&[("GUICHET_MAIL__SUPPORT_ADDRESS", "nobody")]).contains("mail.support_address"));
+        assert!(error(&[("GUICHET_MAIL__DNS_RECORDS", "/nonexistent/records.json")]).contains("records.json"));
+        assert!(Config::load(None, env(&[("GUICHET_MAIL__SMTP__TLS", "sometimes")])).is_err());
     }
 
     #[test]

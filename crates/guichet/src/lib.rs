@@ -6,6 +6,7 @@ pub mod admin;
 pub mod config;
 pub mod demo;
 pub mod kb;
+pub mod mail_cli;
 pub mod maintenance_cli;
 pub mod sla_cli;
 
@@ -173,6 +174,15 @@ async fn housekeep(state: &AppState, tick: u64) {
         Ok(count) if count > 0 => tracing::info!(count, "status webhooks delivered"),
         Ok(_) => {}
         Err(error) => tracing::warn!(code = %error.code, "delivering status webhooks"),
+    }
+    // Notifications into mails in each reader's language; due mails out
+    // (SMTP, or .eml files), retried with backoff.
+    match guichet_web::mail::deliver_mail(state).await {
+        Ok(round) if round.queued + round.sent + round.failed > 0 => {
+            tracing::info!(queued = round.queued, sent = round.sent, failed = round.failed, "mail");
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(code = %error.code, "delivering mail"),
     }
     match guichet_web::cases::watch_clocks(state).await {
         Ok(count) if count > 0 => tracing::info!(count, "SLA alarms raised"),

@@ -73,6 +73,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The email channel.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Administration commands.
     Admin {
         #[command(subcommand)]
@@ -117,6 +122,21 @@ enum AuditCommand {
     /// Chain what waits, then recompute the whole hash chain and name the
     /// first entry that does not match (exit status 1).
     Verify {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// Take one RFC 5322 message from standard input (a mail server's pipe
+    /// delivery) and print its outcome as JSON. Exit status 75 asks the
+    /// mail server to try again later (the sender could not be checked).
+    Ingest {
+        /// A JSON file `{ "name": ["TXT record", ...] }` answering the DKIM
+        /// and DMARC lookups instead of DNS (overrides mail.dns_records).
+        #[arg(long, value_name = "FILE")]
+        dns_records: Option<PathBuf>,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -314,6 +334,12 @@ async fn main() -> anyhow::Result<()> {
                     std::process::exit(1);
                 }
             }
+        }
+        Command::Mail {
+            command: MailCommand::Ingest { dns_records, overrides },
+        } => {
+            let config = load(cli.config.as_ref(), &overrides, false)?;
+            std::process::exit(guichet::mail_cli::run(&config, dns_records).await);
         }
         Command::Migrate { overrides } => {
             let config = load(cli.config.as_ref(), &overrides, false)?;

@@ -759,9 +759,9 @@ impl Store {
     }
 }
 
-type DeliveryRow = (String, String, String, i64, i32, Option<i64>, Option<String>);
+pub(crate) type DeliveryRow = (String, String, String, i64, i32, Option<i64>, Option<String>);
 
-fn delivery_from(row: DeliveryRow) -> Result<Delivery> {
+pub(crate) fn delivery_from(row: DeliveryRow) -> Result<Delivery> {
     let (id, kind, payload, created_at, attempts, done_at, last_error) = row;
     Ok(Delivery {
         message: OutboxMessage {

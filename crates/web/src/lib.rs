@@ -59,6 +59,8 @@ pub struct WebSettings {
     pub sla: guichet_domain::sla::SlaPolicy,
     /// R24: the status page's links and webhook retries.
     pub status: status::StatusSettings,
+    /// The email channel: addresses, SMTP, the inbound secret.
+    pub mail: mail::MailSettings,
 }
 
 impl Default for WebSettings {
@@ -75,6 +77,7 @@ impl Default for WebSettings {
             cases: cases::CaseSettings::default(),
             sla: guichet_domain::sla::SlaPolicy::default(),
             status: status::StatusSettings::default(),
+            mail: mail::MailSettings::default(),
         }
     }
 }
@@ -116,6 +119,8 @@ pub struct Inner {
     pub(crate) caches: caches::Caches,
     /// This node's search index (R7, R8, R11).
     pub search: Arc<knowledge::Search>,
+    /// Checks inbound mail's senders (DKIM, DMARC).
+    pub(crate) mail: mail::Channel,
 }
 
 impl std::ops::Deref for AppState {
@@ -147,6 +152,7 @@ impl AppState {
             passwords: auth::Passwords::new(),
             caches: caches::Caches::default(),
             search,
+            mail: mail::Channel::default(),
         }))
     }
 }

@@ -21,6 +21,8 @@ pub struct App {
     pub store: guichet_store::Store,
     /// Where that store is.
     pub database_url: String,
+    /// The server's configuration.
+    pub config: Config,
 }
 
 /// Runs `story` against a fresh demo server on SQLite, then on PostgreSQL
@@ -30,9 +32,19 @@ where
     F: Fn(App) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    run(TestDatabase::sqlite(), &story).await;
+    on_each_engine_with(|_| {}, story).await;
+}
+
+/// `on_each_engine` on a server whose configuration `configure` changed.
+pub async fn on_each_engine_with<C, F, Fut>(configure: C, story: F)
+where
+    C: Fn(&mut Config),
+    F: Fn(App) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run(TestDatabase::sqlite(), &configure, &story).await;
     if let Some(database) = TestDatabase::postgres().await {
-        run(database, &story).await;
+        run(database, &configure, &story).await;
     }
 }
 
@@ -42,20 +54,24 @@ where
     F: Fn(App) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    run(TestDatabase::sqlite(), &story).await;
+    run(TestDatabase::sqlite(), &|_| {}, &story).await;
 }
 
-async fn run<F, Fut>(database: TestDatabase, story: &F)
+async fn run<F, Fut>(database: TestDatabase, configure: &dyn Fn(&mut Config), story: &F)
 where
     F: Fn(App) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let config = Config {
+    // Files the server writes (outgoing mail) stay out of the source tree.
+    let data_dir = tempfile::tempdir().expect("a data directory");
+    let mut config = Config {
         listen: "127.0.0.1:0".into(),
+        data_dir: data_dir.path().to_owned(),
         database_url: DatabaseUrl(database.url.clone()),
         search: guichet::config::SearchConfig::in_memory(),
         ..Config::default()
     };
+    configure(&mut config);
     let store = guichet::open_store(&config).await.expect("open the test database");
     guichet::demo::seed(&store, jiff::Timestamp::now())
         .await
@@ -66,6 +82,7 @@ where
     let app = App {
         store: server.store.clone(),
         database_url: database.url.clone(),
+        config: config.clone(),
         url: server.url(),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

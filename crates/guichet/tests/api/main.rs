@@ -11,6 +11,7 @@ mod cli;
 mod companies;
 mod errors;
 mod hours;
+mod mail;
 mod openapi;
 mod operations;
 mod portal;

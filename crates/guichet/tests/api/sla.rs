@@ -175,16 +175,13 @@ async fn r15_a_p1_breach_raises_alarms_once_and_escalates() {
         );
         let notified: Vec<String> = app
             .store
-            .pending_outbox(
-                "notification",
-                jiff::Timestamp::now() + jiff::SignedDuration::from_hours(4),
-                500,
-            )
+            // Pending or already turned into mails by the mail worker.
+            .outbox_of_kind("notification")
             .await
             .unwrap()
             .iter()
             .map(|row| {
-                serde_json::from_str::<Value>(&row.payload).unwrap()["event"]
+                serde_json::from_str::<Value>(&row.message.payload).unwrap()["event"]
                     .as_str()
                     .unwrap()
                     .to_owned()

@@ -10,6 +10,7 @@ mod calendar;
 pub(crate) mod cases;
 mod companies;
 pub mod json;
+mod mail;
 mod me;
 mod products;
 pub(crate) mod search;
@@ -21,10 +22,12 @@ pub mod views;
 use std::sync::OnceLock;
 
 use axum::Json;
+use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 use crate::AppState;
@@ -50,6 +53,7 @@ use crate::error::{ApiError, Problem};
         (name = "audit", description = "The audit log customers read (R26)"),
         (name = "cases", description = "Cases, answers, update and escalation requests, experts (R12–R20)"),
         (name = "knowledge", description = "Knowledge base, search, suggestions, help for a page, deflection (R7, R8, R11)"),
+        (name = "mail", description = "The email channel: inbound messages from a provider's webhook, what came in, mails not delivered"),
         (name = "status", description = "The status page: components, maintenance windows, incidents, subscriptions (R23, R24)"),
     )
 )]
@@ -132,6 +136,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(status::unsubscribe))
         .routes(routes!(status::list_webhooks, status::create_webhook))
         .routes(routes!(status::delete_webhook))
+        .routes(routes!(mail::inbound_mail).layer(DefaultBodyLimit::max(crate::mail::MAX_MESSAGE_BYTES)))
+        .routes(routes!(mail::inbound_log))
+        .routes(routes!(mail::mail_failures))
 }
 
 /// The OpenAPI document, built once.

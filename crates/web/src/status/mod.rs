@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+pub use crate::mail::Mail;
 pub use webhooks::{SIGNATURE_HEADER, TIMESTAMP_HEADER, deliver_webhooks, signature};
 
 use crate::AppState;
@@ -823,18 +824,6 @@ fn new_secret() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-/// A mail for the mail worker (the `mail` rows of the outbox), already in
-/// the subscriber's language.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Mail {
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-    pub language: String,
-    /// Extra headers (RFC 8058 one-click unsubscribe).
-    pub headers: Vec<(String, String)>,
-}
-
 fn product_words(tr: &Tr, product: Option<&Product>) -> String {
     product.map_or_else(|| tr.t("status-all-products"), |p| p.name.clone())
 }
@@ -885,6 +874,7 @@ pub(crate) async fn subscribe(
         ),
         language: language.code().to_owned(),
         headers: Vec::new(),
+        reply_token: None,
     };
     let outbox = [OutboxMessage::new("mail", &mail, now)];
     state
@@ -1079,6 +1069,7 @@ pub(crate) async fn notices(
                         ("List-Unsubscribe".into(), format!("<{unsubscribe}>")),
                         ("List-Unsubscribe-Post".into(), "List-Unsubscribe=One-Click".into()),
                     ],
+                    reply_token: None,
                 };
                 outbox.push(OutboxMessage::new("mail", &mail, now));
             }
