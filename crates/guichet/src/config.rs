@@ -18,6 +18,9 @@ use guichet_web::cases::CaseSettings;
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
+mod files;
+pub use files::{ByteSize, FilesConfig, S3Config};
+
 /// The prefix of every configuration variable.
 pub const ENV_PREFIX: &str = "GUICHET_";
 
@@ -34,6 +37,10 @@ pub struct Config {
     pub listen: String,
     /// `text` or `json`.
     pub log_format: String,
+    /// R9: the community.
+    pub community: CommunityConfig,
+    /// R10: training.
+    pub training: TrainingConfig,
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub support: SupportConfig,
@@ -44,6 +51,10 @@ pub struct Config {
     pub search: SearchConfig,
     pub status: StatusConfig,
     pub mail: MailConfig,
+    /// R17: attachments.
+    pub files: FilesConfig,
+    /// R25: company authorization of privileged requests.
+    pub authorization: AuthorizationConfig,
 }
 
 impl Default for Config {
@@ -53,6 +64,8 @@ impl Default for Config {
             database_url: DatabaseUrl::default(),
             listen: "127.0.0.1:8080".into(),
             log_format: "text".into(),
+            community: CommunityConfig::default(),
+            training: TrainingConfig::default(),
             http: HttpConfig::default(),
             auth: AuthConfig::default(),
             support: SupportConfig::default(),
@@ -61,6 +74,128 @@ impl Default for Config {
             search: SearchConfig::default(),
             status: StatusConfig::default(),
             mail: MailConfig::default(),
+            files: FilesConfig::default(),
+            authorization: AuthorizationConfig::default(),
+        }
+    }
+}
+
+/// `[authorization]`: how long a privileged request waits for an
+/// authorized manager, and where product password resets go.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthorizationConfig {
+    /// A request nobody decides within this time expires (`7d`, `48h`).
+    pub expiry: String,
+    /// How long an emailed link to choose a password works (`24h`).
+    pub password_link_ttl: String,
+    /// The vendor product's identity system, which receives authorized
+    /// password resets of product accounts; empty: such resets cannot be
+    /// asked for.
+    pub identity_webhook_url: String,
+    /// The HMAC-SHA256 key that signs those webhooks.
+    pub identity_webhook_secret: String,
+}
+
+impl Default for AuthorizationConfig {
+    fn default() -> Self {
+        Self {
+            expiry: "7d".into(),
+            password_link_ttl: "24h".into(),
+            identity_webhook_url: String::new(),
+            identity_webhook_secret: String::new(),
+        }
+    }
+}
+
+impl AuthorizationConfig {
+    pub fn settings(&self) -> anyhow::Result<guichet_web::authorization::AuthorizationSettings> {
+        let duration = |value: &str, key: &str| {
+            let duration = guichet_domain::sla::parse_duration(value).map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
+            if duration <= SignedDuration::ZERO {
+                bail!("{key} must be longer than zero");
+            }
+            Ok(duration)
+        };
+        let url = self.identity_webhook_url.trim();
+        let identity_webhook = if url.is_empty() {
+            None
+        } else {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                bail!("authorization.identity_webhook_url must be an http(s) URL, not `{url}`");
+            }
+            if self.identity_webhook_secret.trim().len() < 16 {
+                bail!("authorization.identity_webhook_secret needs at least 16 characters");
+            }
+            Some(guichet_web::authorization::IdentityWebhook {
+                url: url.to_owned(),
+                secret: self.identity_webhook_secret.trim().to_owned(),
+            })
+        };
+        Ok(guichet_web::authorization::AuthorizationSettings {
+            expiry: duration(&self.expiry, "authorization.expiry")?,
+            password_link_ttl: duration(&self.password_link_ttl, "authorization.password_link_ttl")?,
+            identity_webhook,
+        })
+    }
+}
+
+/// `[community]` (R9): new accounts' posting rate and the experts' queue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommunityConfig {
+    /// An account younger than this many days is new.
+    pub new_account_days: u32,
+    /// A new account posts (questions, answers, comments) at most this
+    /// many times in 24 hours.
+    pub new_account_posts_per_day: u32,
+    /// An open question without an answer for this long shows on the
+    /// experts' queue (`24h`, `2d`).
+    pub unanswered_after: String,
+}
+
+impl Default for CommunityConfig {
+    fn default() -> Self {
+        let settings = guichet_web::community::CommunitySettings::default();
+        Self {
+            new_account_days: (settings.posting.new_account.as_hours() / 24) as u32,
+            new_account_posts_per_day: settings.posting.per_day,
+            unanswered_after: guichet_domain::sla::format_duration(settings.unanswered_after),
+        }
+    }
+}
+
+impl CommunityConfig {
+    pub fn settings(&self) -> anyhow::Result<guichet_web::community::CommunitySettings> {
+        let unanswered_after = guichet_domain::sla::parse_duration(&self.unanswered_after)
+            .map_err(|e| anyhow::anyhow!("community.unanswered_after: {e}"))?;
+        if self.new_account_posts_per_day == 0 {
+            bail!("community.new_account_posts_per_day must be at least 1");
+        }
+        Ok(guichet_web::community::CommunitySettings {
+            posting: guichet_domain::community::PostingLimit {
+                new_account: SignedDuration::from_hours(24 * i64::from(self.new_account_days)),
+                per_day: self.new_account_posts_per_day,
+            },
+            unanswered_after,
+        })
+    }
+}
+
+/// `[training]` (R10).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainingConfig {
+    /// A seat may be given up until this many hours before its session.
+    pub cancel_deadline_hours: u32,
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        Self {
+            cancel_deadline_hours: guichet_web::training::TrainingSettings::default()
+                .cancel_deadline
+                .as_hours() as u32,
         }
     }
 }
@@ -386,8 +521,11 @@ impl Config {
 
     fn check(&self) -> anyhow::Result<()> {
         self.listen_address()?;
+        self.community.settings()?;
         self.support_policy()?;
         self.cases.priority.table()?;
+        self.files.check()?;
+        self.authorization.settings()?;
         for tier in &self.support.sla_tiers {
             if !self.sla.tiers.contains_key(&tier.trim().to_ascii_lowercase()) {
                 bail!("sla.tiers has no targets for the tier `{tier}` of support.sla_tiers");
@@ -500,6 +638,10 @@ impl Config {
 
     pub fn web_settings(&self) -> WebSettings {
         WebSettings {
+            community: self.community.settings().unwrap_or_default(),
+            training: guichet_web::training::TrainingSettings {
+                cancel_deadline: SignedDuration::from_hours(i64::from(self.training.cancel_deadline_hours)),
+            },
             sla_tiers: self
                 .support
                 .sla_tiers
@@ -520,11 +662,13 @@ impl Config {
                 escalation_review_target: SignedDuration::from_mins(i64::from(self.cases.escalation_review_minutes)),
             },
             sla: self.sla.clone(),
+            files: self.files.settings(&self.data_dir),
             status: guichet_web::status::StatusSettings {
                 public_url: self.status.public_url.trim().to_owned(),
                 webhook_attempts: self.status.webhook_attempts.max(1),
             },
             mail: self.mail_settings().unwrap_or_default(),
+            authorization: self.authorization.settings().unwrap_or_default(),
         }
     }
 }
@@ -696,6 +840,34 @@ mod tests {
         std::fs::write(&file, "[support]\nsla_tiers = [\"standard\", \"silver\"]\n").unwrap();
         let error = format!("{:#}", Config::load(Some(&file), env(&[])).unwrap_err());
         assert!(error.contains("silver"), "{error}");
+    }
+
+    #[test]
+    fn r9_r10_community_and_training_keys() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("GUICHET_COMMUNITY__NEW_ACCOUNT_DAYS", "3"),
+                ("GUICHET_COMMUNITY__NEW_ACCOUNT_POSTS_PER_DAY", "2"),
+                ("GUICHET_COMMUNITY__UNANSWERED_AFTER", "2d"),
+                ("GUICHET_TRAINING__CANCEL_DEADLINE_HOURS", "24"),
+            ]),
+        )
+        .unwrap()
+        .config;
+        let web = config.web_settings();
+        assert_eq!(web.community.posting.new_account, SignedDuration::from_hours(72));
+        assert_eq!(web.community.posting.per_day, 2);
+        assert_eq!(web.community.unanswered_after, SignedDuration::from_hours(48));
+        assert_eq!(web.training.cancel_deadline, SignedDuration::from_hours(24));
+        let defaults = Config::load(None, env(&[])).unwrap().config;
+        assert_eq!(defaults.community.unanswered_after, "24h");
+        assert_eq!(defaults.training.cancel_deadline_hours, 48);
+        let error = format!(
+            "{:#}",
+            Config::load(None, env(&[("GUICHET_COMMUNITY__UNANSWERED_AFTER", "soon")])).unwrap_err()
+        );
+        assert!(error.contains("community.unanswered_after"), "{error}");
     }
 
     #[test]

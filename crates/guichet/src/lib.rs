@@ -189,7 +189,18 @@ async fn housekeep(state: &AppState, tick: u64) {
         Ok(_) => {}
         Err(error) => tracing::warn!(code = %error.code, "watching SLA clocks"),
     }
+    // R25: product password resets for the identity system.
+    match guichet_web::authorization::deliver_identity_webhooks(state).await {
+        Ok(count) if count > 0 => tracing::info!(count, "identity webhooks delivered"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(code = %error.code, "delivering identity webhooks"),
+    }
     if tick.is_multiple_of(4) {
+        match guichet_web::authorization::expire(state).await {
+            Ok(count) if count > 0 => tracing::info!(count, "authorization requests expired"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(code = %error.code, "expiring authorization requests"),
+        }
         match guichet_web::cases::close_solved_cases(state).await {
             Ok(count) if count > 0 => tracing::info!(count, "solved cases closed"),
             Ok(_) => {}
@@ -197,6 +208,12 @@ async fn housekeep(state: &AppState, tick: u64) {
         }
     }
     if tick.is_multiple_of(240) {
+        // R17: closed cases' files, after the retention period.
+        match guichet_web::attachments::apply_retention(state).await {
+            Ok(count) if count > 0 => tracing::info!(count, "attachments deleted after the retention period"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(code = %error.code, "deleting attachments after the retention period"),
+        }
         match state.store.delete_expired_sessions(state.clock.now()).await {
             Ok(count) if count > 0 => tracing::info!(count, "expired sessions deleted"),
             Ok(_) => {}

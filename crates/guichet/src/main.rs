@@ -237,6 +237,12 @@ async fn main() -> anyhow::Result<()> {
             guichet::demo::status::seed(&store, now)
                 .await
                 .context("loading the demo status page")?;
+            guichet::demo::community::seed(&store, now)
+                .await
+                .context("loading the demo community")?;
+            guichet::demo::training::seed(&store, now)
+                .await
+                .context("loading the demo training catalogue")?;
             let server = Server::start(&config, store, Clock::system()).await?;
             let banner = format!(
                 "Guichet demo at {}/ ({})\nData directory: {}\n{}",

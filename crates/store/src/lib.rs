@@ -14,7 +14,9 @@ mod outbox;
 #[macro_use]
 mod audit;
 mod articles;
+mod attachments;
 mod cases;
+mod community;
 mod companies;
 mod error;
 mod group_commit;
@@ -25,7 +27,11 @@ mod settings;
 mod status;
 mod throttle;
 mod tokens;
+mod training;
+#[macro_use]
 mod users;
+// After `users`, whose macro it uses.
+mod authorization;
 
 #[cfg(test)]
 mod tests;
@@ -34,8 +40,14 @@ mod tests;
 pub mod testing;
 
 pub use articles::{DeflectionLine, StoredArticle};
+pub use attachments::FilesChange;
 pub use audit::{AuditCheck, AuditFilter, AuditRecord, GENESIS, link_hash};
+pub use authorization::{Carrying, RequestsOf};
 pub use cases::{CaseChange, CaseFilter, CaseOrder, CaseScope};
+pub use community::{
+    CommunityBulk, Expert, Follower, MemberStats, NewQuestion, PostKind, PostRef, PostRevision, QuestionFilter,
+    StoredAnswer, StoredComment, StoredFlag, StoredQuestion,
+};
 pub use companies::CompanyScope;
 pub use engine::{Engine, Store, redact};
 pub use error::StoreError;
@@ -45,6 +57,7 @@ pub use outbox::OutboxMessage;
 pub use sessions::StoredSession;
 pub use status::{Delivery, Subscriber, SubscriberKind};
 pub use tokens::{ApiToken, TokenId};
+pub use training::{CourseFilter, NewEnrolment, StoredCourse, StoredEnrolment, TrainingBulk, TrainingSession};
 pub use users::Credentials;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -178,6 +178,19 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every outbox row of `kind`, done or not, oldest first: what tests
+    /// read to see the mails a change sent.
+    pub async fn test_outbox(&self, kind: &str) -> crate::Result<Vec<String>> {
+        Ok(read!(self, |c| sqlx::query_scalar(
+            "SELECT payload FROM outbox WHERE kind = $1 ORDER BY created_at, id"
+        )
+        .bind(kind)
+        .fetch_all(c)
+        .await)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -524,16 +524,16 @@ mod cases {
     use crate::testing::on_each_engine;
     use crate::{CaseChange, CaseFilter, CaseOrder, CaseScope, OutboxMessage, Store, StoreError, new_id};
 
-    struct World {
-        acme: Company,
+    pub(super) struct World {
+        pub(super) acme: Company,
         northwind: Company,
-        dana: User,
-        ulysse: User,
-        analyst: User,
+        pub(super) dana: User,
+        pub(super) ulysse: User,
+        pub(super) analyst: User,
         pat: User,
     }
 
-    async fn world(store: &Store) -> World {
+    pub(super) async fn world(store: &Store) -> World {
         store
             .create_product(&product("financials", &["general_ledger", "reporting"]))
             .await
@@ -563,7 +563,7 @@ mod cases {
         }
     }
 
-    fn new_case(company: &Company, opener: &User, area: &str) -> Case {
+    pub(super) fn new_case(company: &Company, opener: &User, area: &str) -> Case {
         let assessment = priority::assess(
             &PriorityTable::default(),
             Impact::Blocked,
@@ -879,6 +879,122 @@ mod cases {
         })
         .await;
     }
+
+    /// R17: a file, its event and an upload request's ticked checklist are
+    /// written with the case's new version; retention finds closed cases
+    /// with files, and marks them deleted.
+    #[tokio::test]
+    async fn r17_files_are_written_with_their_case_events() {
+        use guichet_domain::attachment::{Attachment, FileKind, FileName, Removed, UploadRequest};
+
+        use crate::FilesChange;
+
+        on_each_engine(|store| async move {
+            let w = world(&store).await;
+            let case = new_case(&w.acme, &w.dana, "general_ledger");
+            let number = store.open_case(&case, CaseChange::default()).await.unwrap();
+            let case = store.case_by_number(number).await.unwrap().unwrap();
+            let mut request = UploadRequest {
+                id: new_id(),
+                case_id: case.id.clone(),
+                requested_by: w.analyst.id.clone(),
+                requested_at: now(),
+                note: Some("Please record it".into()),
+                items: UploadRequest::default_items(),
+                completed_at: None,
+            };
+            let asked = [event(
+                &w.analyst,
+                Happening::UploadRequested {
+                    request: request.id.clone(),
+                    items: request.items.clone(),
+                    note: request.note.clone(),
+                },
+            )];
+            store
+                .change_case_files(
+                    &case,
+                    FilesChange {
+                        events: &asked,
+                        upload_request: Some(&request),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let file = Attachment {
+                id: new_id(),
+                case_id: case.id.clone(),
+                name: FileName::sanitize("app.log"),
+                kind: FileKind::Text,
+                content_type: "text/plain; charset=utf-8".into(),
+                size: 42,
+                sha256: "ab".repeat(32),
+                storage_key: format!("cases/{}/x", case.id.0),
+                removed: Removed {
+                    tokens: 2,
+                    ..Removed::default()
+                },
+                uploaded_by: w.dana.id.clone(),
+                uploaded_at: now(),
+                comment_id: None,
+                upload_request_id: Some(request.id.clone()),
+                deleted_at: None,
+            };
+            request.tick(None, file.kind, &file.id, now());
+            // From the copy read before the request: refused, nothing kept.
+            let stale = store
+                .change_case_files(
+                    &case,
+                    FilesChange {
+                        attachment: Some(&file),
+                        ..Default::default()
+                    },
+                )
+                .await;
+            assert!(matches!(stale, Err(StoreError::Conflict("case"))));
+            assert!(store.attachment(&file.id).await.unwrap().is_none());
+            let case = store.case_by_number(number).await.unwrap().unwrap();
+            store
+                .change_case_files(
+                    &case,
+                    FilesChange {
+                        attachment: Some(&file),
+                        upload_request: Some(&request),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(store.attachment(&file.id).await.unwrap(), Some(file.clone()));
+            assert_eq!(store.attachments_of(&case.id).await.unwrap(), std::slice::from_ref(&file));
+            assert_eq!(store.case_files_size(&case.id).await.unwrap(), 42);
+            assert_eq!(store.upload_requests_of(&case.id).await.unwrap(), [request.clone()]);
+            assert_eq!(store.case_events(&case.id, false).await.unwrap().len(), 1);
+
+            assert!(store.cases_with_expired_files(now(), 10).await.unwrap().is_empty());
+            let mut closed = store.case_by_number(number).await.unwrap().unwrap();
+            closed.status = CaseStatus::Closed;
+            closed.closed_at = Some(now() - SignedDuration::from_hours(24 * 100));
+            store.change_case(&closed, CaseChange::default()).await.unwrap();
+            assert_eq!(store.cases_with_expired_files(now(), 10).await.unwrap(), [number]);
+            let closed = store.case_by_number(number).await.unwrap().unwrap();
+            store
+                .change_case_files(
+                    &closed,
+                    FilesChange {
+                        deleted: std::slice::from_ref(&file.id),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert!(store.attachment(&file.id).await.unwrap().unwrap().deleted_at.is_some());
+            assert_eq!(store.case_files_size(&case.id).await.unwrap(), 0);
+            assert!(store.cases_with_expired_files(now(), 10).await.unwrap().is_empty());
+        })
+        .await;
+    }
 }
 
 mod audit {
@@ -987,6 +1103,144 @@ mod audit {
             tampered.unwrap();
             let check = store.verify_audit().await.unwrap();
             assert_eq!(check.broken, Some((3, "a link is missing before this one".to_owned())));
+        })
+        .await;
+    }
+}
+
+mod authorization {
+    use guichet_domain::audit::AuditEntry;
+    use guichet_domain::authorization::{
+        AuthorizationId, AuthorizationRequest, AuthorizationStatus, Change, Channel, Permissions,
+    };
+    use guichet_domain::user::Role;
+    use jiff::SignedDuration;
+
+    use super::cases::{new_case, world};
+    use super::now;
+    use crate::testing::on_each_engine;
+    use crate::{Carrying, CaseChange, RequestsOf, StoreError, new_id};
+
+    fn entry(request: &AuthorizationRequest, action: &str) -> AuditEntry {
+        AuditEntry {
+            id: new_id(),
+            at: now(),
+            actor: None,
+            actor_email: None,
+            address: None,
+            action: action.into(),
+            subject_kind: "authorization_request".into(),
+            subject_id: request.id.0.clone(),
+            company: Some(request.company.clone()),
+            case_number: Some(request.case_number),
+            details: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn r25_a_request_is_decided_once_with_what_it_carries_out() {
+        on_each_engine(|store| async move {
+            let w = world(&store).await;
+            let mut case = new_case(&w.acme, &w.dana, "general_ledger");
+            case.number = store.open_case(&case, CaseChange::default()).await.unwrap();
+            let mut manager = w.dana.clone();
+            manager.roles.push(Role::AuthorizedManager);
+            store.update_user(&manager, now()).await.unwrap();
+            let request = |token: &str, hours: i64| AuthorizationRequest {
+                id: AuthorizationId(new_id()),
+                company: w.acme.id.clone(),
+                case: case.id.clone(),
+                case_number: case.number,
+                change: Change::PermissionChange {
+                    permissions: Permissions {
+                        designated: Some(true),
+                        ..Permissions::default()
+                    },
+                },
+                user_email: w.ulysse.email.clone(),
+                user: Some(w.ulysse.id.clone()),
+                requested_by: w.analyst.id.clone(),
+                requested_by_email: w.analyst.email.clone(),
+                requested_at: now(),
+                expires_at: now() + SignedDuration::from_hours(hours),
+                status: AuthorizationStatus::Pending,
+                decision: None,
+                outcome: None,
+                reply_token: token.into(),
+            };
+            let pending = request("a-1", 24);
+            store
+                .create_authorization(&pending, &[entry(&pending, "authorization.requested")], &[])
+                .await
+                .unwrap();
+            assert_eq!(store.authorization(&pending.id).await.unwrap(), Some(pending.clone()));
+            assert_eq!(
+                store.authorization_by_token("a-1").await.unwrap(),
+                Some(pending.clone())
+            );
+            assert_eq!(store.authorization_by_token("a-2").await.unwrap(), None);
+
+            // Two managers decide at once: one wins, the other is told.
+            let mut authorized = pending.clone();
+            authorized.decide(&manager, true, now(), Channel::Api).unwrap();
+            authorized.outcome = Some("roles_changed".into());
+            let mut ulysse = w.ulysse.clone();
+            ulysse.roles.push(Role::DesignatedSupportUser);
+            let mut refused = pending.clone();
+            refused.decide(&manager, false, now(), Channel::Mail).unwrap();
+            let (first, second) = tokio::join!(
+                store.decide_authorization(
+                    &authorized,
+                    Carrying {
+                        user: Some((&ulysse, false)),
+                        audit: vec![entry(&pending, "authorization.authorized")],
+                        ..Carrying::default()
+                    },
+                ),
+                store.decide_authorization(
+                    &refused,
+                    Carrying {
+                        audit: vec![entry(&pending, "authorization.refused")],
+                        ..Carrying::default()
+                    },
+                ),
+            );
+            assert!(
+                matches!(
+                    (&first, &second),
+                    (Ok(()), Err(StoreError::Conflict("authorization")))
+                        | (Err(StoreError::Conflict("authorization")), Ok(()))
+                ),
+                "{first:?} {second:?}"
+            );
+            let stored = store.authorization(&pending.id).await.unwrap().unwrap();
+            let designated = store.user(&w.ulysse.id).await.unwrap().unwrap().is_designated();
+            if first.is_ok() {
+                assert_eq!(stored, authorized);
+                assert!(designated, "authorized: the change is carried out");
+            } else {
+                assert_eq!(stored, refused);
+                assert!(!designated, "refused: nothing changed");
+            }
+
+            // Unanswered in time, a request expires with its audit entry.
+            let late = request("a-3", 1);
+            store.create_authorization(&late, &[], &[]).await.unwrap();
+            let expired = store
+                .expire_authorizations(now() + SignedDuration::from_hours(2), |r| {
+                    entry(r, "authorization.expired")
+                })
+                .await
+                .unwrap();
+            assert_eq!(expired.len(), 1);
+            assert_eq!(expired[0].id, late.id);
+            assert_eq!(
+                store.authorization(&late.id).await.unwrap().unwrap().status,
+                AuthorizationStatus::Expired
+            );
+            let listed = store.authorizations(RequestsOf::Case(&case.id), 10).await.unwrap();
+            assert_eq!(listed.len(), 2);
+            assert_eq!(listed[0].id, late.id, "newest first");
         })
         .await;
     }

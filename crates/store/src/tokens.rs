@@ -72,9 +72,8 @@ impl Store {
 
     /// The live token with this hash: not revoked, not expired at `now`.
     pub async fn live_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<ApiToken>> {
-        let row: Option<TokenRow> =
-            read!(self, |c| {
-                sqlx::query_as(
+        let row: Option<TokenRow> = read!(self, |c| {
+            sqlx::query_as(
             "SELECT id AS token_id, user_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens \
              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2"
         )
@@ -82,7 +81,7 @@ impl Store {
         .bind(micros(now))
         .fetch_optional(c)
         .await
-            })?;
+        })?;
         let Some(token) = row.map(TokenRow::into_token).transpose()? else {
             return Ok(None);
         };
@@ -152,9 +151,8 @@ impl Store {
 
     /// A user's tokens that are neither revoked nor expired, newest first.
     pub async fn tokens_of(&self, user: &UserId, now: Timestamp) -> Result<Vec<ApiToken>> {
-        let rows: Vec<TokenRow> =
-            read!(self, |c| {
-                sqlx::query_as(
+        let rows: Vec<TokenRow> = read!(self, |c| {
+            sqlx::query_as(
             "SELECT id AS token_id, user_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens \
              WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id DESC"
         )
@@ -162,7 +160,7 @@ impl Store {
         .bind(micros(now))
         .fetch_all(c)
         .await
-            })?;
+        })?;
         rows.into_iter().map(TokenRow::into_token).collect()
     }
 

@@ -6,7 +6,6 @@ use guichet_domain::product::Skill;
 use guichet_domain::user::{DisplayName, Language, Role, User, UserId};
 use jiff::Timestamp;
 
-use crate::error::constraint;
 use crate::{Result, Store, micros};
 
 #[derive(sqlx::FromRow)]
@@ -91,6 +90,53 @@ pub struct Credentials {
     pub active: bool,
 }
 
+/// Writes a user with its roles and skills inside a transaction body
+/// (`Conflict("email")` when the address is taken); the password hash is
+/// only set on creation.
+macro_rules! save_user_in {
+    ($tx:ident, $user:expr, $password_hash:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO users (id, company_id, email, display_name, language, active, password_hash, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
+             language = excluded.language, active = excluded.active, updated_at = excluded.updated_at",
+        )
+        .bind(&$user.id.0)
+        .bind(&$user.company_id.0)
+        .bind($user.email.as_str())
+        .bind($user.display_name.as_str())
+        .bind($user.language.code())
+        .bind($user.active)
+        .bind($password_hash)
+        .bind($crate::micros($now))
+        .execute(&mut *$tx)
+        .await
+        .map_err($crate::error::constraint("email"))?;
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+            .bind(&$user.id.0)
+            .execute(&mut *$tx)
+            .await?;
+        for role in &$user.roles {
+            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                .bind(&$user.id.0)
+                .bind(role.as_str())
+                .execute(&mut *$tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM user_skills WHERE user_id = $1")
+            .bind(&$user.id.0)
+            .execute(&mut *$tx)
+            .await?;
+        for skill in &$user.skills {
+            sqlx::query("INSERT INTO user_skills (user_id, skill) VALUES ($1, $2)")
+                .bind(&$user.id.0)
+                .bind(skill.to_string())
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
 impl Store {
     /// Stores a new user with its roles and skills; `Conflict("email")` when
     /// the address is taken.
@@ -106,45 +152,7 @@ impl Store {
 
     async fn save_user(&self, user: &User, password_hash: Option<&str>, now: Timestamp) -> Result<()> {
         transaction!(self, |tx| {
-            sqlx::query(
-                "INSERT INTO users (id, company_id, email, display_name, language, active, password_hash, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
-                 language = excluded.language, active = excluded.active, updated_at = excluded.updated_at",
-            )
-            .bind(&user.id.0)
-            .bind(&user.company_id.0)
-            .bind(user.email.as_str())
-            .bind(user.display_name.as_str())
-            .bind(user.language.code())
-            .bind(user.active)
-            .bind(password_hash)
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(constraint("email"))?;
-            sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
-                .bind(&user.id.0)
-                .execute(&mut *tx)
-                .await?;
-            for role in &user.roles {
-                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
-                    .bind(&user.id.0)
-                    .bind(role.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("DELETE FROM user_skills WHERE user_id = $1")
-                .bind(&user.id.0)
-                .execute(&mut *tx)
-                .await?;
-            for skill in &user.skills {
-                sqlx::query("INSERT INTO user_skills (user_id, skill) VALUES ($1, $2)")
-                    .bind(&user.id.0)
-                    .bind(skill.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            save_user_in!(tx, user, password_hash, now);
         })?;
         Ok(())
     }

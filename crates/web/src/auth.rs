@@ -213,7 +213,7 @@ pub async fn issue_token(state: &AppState, user: &UserId, name: &str) -> Result<
     Ok((secret, token))
 }
 
-fn token_hash(secret: &str) -> String {
+pub(crate) fn token_hash(secret: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
 }
 

@@ -120,6 +120,12 @@ mod tests {
             include_str!("../templates/contact.html"),
             include_str!("../templates/audit.html"),
             include_str!("portal/audit.rs"),
+            include_str!("../templates/case_authorizations.html"),
+            include_str!("../templates/authorization_list.html"),
+            include_str!("../templates/authorization_page.html"),
+            include_str!("../templates/password.html"),
+            include_str!("portal/authorization.rs"),
+            include_str!("authorization.rs"),
             include_str!("../templates/error.html"),
             include_str!("../templates/case_new.html"),
             include_str!("../templates/case_refused.html"),
@@ -142,10 +148,25 @@ mod tests {
             include_str!("portal/status.rs"),
             include_str!("status/mod.rs"),
             include_str!("status/feeds.rs"),
+            include_str!("../templates/community_list.html"),
+            include_str!("../templates/community_ask.html"),
+            include_str!("../templates/community_question.html"),
+            include_str!("../templates/community_edit.html"),
+            include_str!("../templates/community_queue.html"),
+            include_str!("../templates/community_moderation.html"),
+            include_str!("../templates/community_member.html"),
+            include_str!("portal/community.rs"),
+            include_str!("community.rs"),
+            include_str!("../templates/training_catalogue.html"),
+            include_str!("../templates/training_course.html"),
+            include_str!("../templates/training_mine.html"),
+            include_str!("../templates/training_session.html"),
+            include_str!("portal/training.rs"),
+            include_str!("training.rs"),
         ];
         let mut used = Vec::new();
         for source in sources {
-            for marker in [".t(\"", ".t1(\"", ".t2(\""] {
+            for marker in [".t(\"", ".t1(\"", ".t2(\"", ".t3(\""] {
                 for (index, _) in source.match_indices(marker) {
                     let rest = &source[index + marker.len()..];
                     if let Some(end) = rest.find('"') {

@@ -70,14 +70,42 @@ struct Cursor {
 }
 
 pub(crate) fn index_message(id: &ArticleId, now: Timestamp) -> OutboxMessage {
+    feed_message(Kind::Article, &id.0, now)
+}
+
+/// The row of the search feed that says the thing `id` of `kind` changed.
+pub(crate) fn feed_message(kind: Kind, id: &str, now: Timestamp) -> OutboxMessage {
     OutboxMessage::new(
         INDEX_FEED,
         &IndexMessage {
-            kind: Kind::Article.as_str().into(),
-            id: id.0.clone(),
+            kind: kind.as_str().into(),
+            id: id.to_owned(),
         },
         now,
     )
+}
+
+/// What the index holds for the thing `id` of `kind` now: its documents,
+/// or none when it is gone or not searchable.
+async fn load_change(store: &Store, kind: Kind, id: &str) -> Result<Change, StoreError> {
+    match kind {
+        Kind::Article => {
+            let id = ArticleId(id.to_owned());
+            let stored = store.article(&id).await?;
+            Ok(change(&id, stored.as_ref()))
+        }
+        Kind::Question => crate::community::index_change(store, id).await,
+        Kind::Course => crate::training::index_change(store, id).await,
+    }
+}
+
+/// A search hit's page in the portal.
+pub fn hit_path(hit: &guichet_search::Hit) -> String {
+    match hit.kind {
+        Kind::Article => format!("/help/articles/{}?lang={}", hit.slug, hit.lang.code()),
+        Kind::Question => format!("/community/questions/{}", hit.id),
+        Kind::Course => format!("/training/courses/{}", hit.slug),
+    }
 }
 
 /// The searchable documents of an article: one per translation while it
@@ -301,19 +329,18 @@ pub async fn catch_up(store: &Store, search: &Search) -> Result<usize, IndexErro
             .filter(|row| !cursor.recent.iter().any(|(id, _)| *id == row.id))
             .collect();
         if !fresh.is_empty() {
-            let mut ids: Vec<ArticleId> = Vec::new();
+            let mut things: Vec<(Kind, String)> = Vec::new();
             for row in &fresh {
                 if let Ok(message) = serde_json::from_str::<IndexMessage>(&row.payload)
-                    && Kind::parse(&message.kind) == Some(Kind::Article)
-                    && !ids.iter().any(|id| id.0 == message.id)
+                    && let Some(kind) = Kind::parse(&message.kind)
+                    && !things.iter().any(|(k, id)| *k == kind && *id == message.id)
                 {
-                    ids.push(ArticleId(message.id));
+                    things.push((kind, message.id));
                 }
             }
-            let mut changes = Vec::with_capacity(ids.len());
-            for id in &ids {
-                let stored = store.article(id).await?;
-                changes.push(change(id, stored.as_ref()));
+            let mut changes = Vec::with_capacity(things.len());
+            for (kind, id) in &things {
+                changes.push(load_change(store, *kind, id).await?);
             }
             read += fresh.len();
             let at = cursor.at.max(last.created_at.as_microsecond());
@@ -349,8 +376,8 @@ pub fn needs_rebuild(search: &Search, now: Timestamp) -> Result<bool, IndexError
 
 /// Rebuilds this node's index from the database (`guichet reindex`, a new
 /// node, an index of an older version). Searches see the old index until
-/// the new one is committed whole. Returns how many articles are
-/// searchable.
+/// the new one is committed whole. Returns how many things (articles,
+/// questions, courses) are searchable.
 pub async fn rebuild(store: &Store, search: &Search, now: Timestamp) -> Result<u64, IndexError> {
     let _one_at_a_time = search.following.lock().await;
     // Whatever is written from now on is in the feed after this point.
@@ -369,6 +396,24 @@ pub async fn rebuild(store: &Store, search: &Search, now: Timestamp) -> Result<u
             .iter()
             .map(|stored| change(&stored.article.id, Some(stored)))
             .collect();
+        searchable += changes.iter().filter(|c| !c.documents.is_empty()).count() as u64;
+        search.index.stage(&changes)?;
+    }
+    let mut after: Option<guichet_domain::community::QuestionId> = None;
+    loop {
+        let page = store.questions_after(after.as_ref(), 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        let changes: Vec<Change> = page.iter().map(crate::community::change).collect();
+        searchable += changes.iter().filter(|c| !c.documents.is_empty()).count() as u64;
+        search.index.stage(&changes)?;
+    }
+    let mut after: Option<guichet_domain::training::CourseId> = None;
+    loop {
+        let page = store.courses_after(after.as_ref(), 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        let changes: Vec<Change> = page.iter().map(crate::training::change).collect();
         searchable += changes.iter().filter(|c| !c.documents.is_empty()).count() as u64;
         search.index.stage(&changes)?;
     }

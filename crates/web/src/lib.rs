@@ -9,8 +9,10 @@
 pub mod api;
 pub mod attachments;
 pub mod auth;
+pub mod authorization;
 mod caches;
 pub mod cases;
+pub mod community;
 mod edge;
 pub mod error;
 pub mod i18n;
@@ -22,6 +24,7 @@ mod session_store;
 pub mod status;
 mod support;
 mod text;
+pub mod training;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +40,10 @@ pub use edge::metrics_handle;
 /// Settings of the HTTP edge, read from the configuration by the binary.
 #[derive(Debug, Clone)]
 pub struct WebSettings {
+    /// R9: new accounts' posting rate, the experts' queue.
+    pub community: community::CommunitySettings,
+    /// R10: the cancellation deadline.
+    pub training: training::TrainingSettings,
     /// SLA contract tiers a company may have (the first is the default).
     pub sla_tiers: Vec<String>,
     /// How long an API token lives.
@@ -59,13 +66,19 @@ pub struct WebSettings {
     pub sla: guichet_domain::sla::SlaPolicy,
     /// R24: the status page's links and webhook retries.
     pub status: status::StatusSettings,
+    /// R17: attachments' limits, retention and storage.
+    pub files: attachments::FileSettings,
     /// The email channel: addresses, SMTP, the inbound secret.
     pub mail: mail::MailSettings,
+    /// R25: how long a request waits, where product resets go.
+    pub authorization: authorization::AuthorizationSettings,
 }
 
 impl Default for WebSettings {
     fn default() -> Self {
         Self {
+            community: community::CommunitySettings::default(),
+            training: training::TrainingSettings::default(),
             sla_tiers: vec!["standard".into(), "premium".into()],
             token_ttl: SignedDuration::from_hours(24 * 30),
             session_idle: SignedDuration::from_hours(12),
@@ -77,7 +90,9 @@ impl Default for WebSettings {
             cases: cases::CaseSettings::default(),
             sla: guichet_domain::sla::SlaPolicy::default(),
             status: status::StatusSettings::default(),
+            files: attachments::FileSettings::default(),
             mail: mail::MailSettings::default(),
+            authorization: authorization::AuthorizationSettings::default(),
         }
     }
 }
@@ -119,6 +134,8 @@ pub struct Inner {
     pub(crate) caches: caches::Caches,
     /// This node's search index (R7, R8, R11).
     pub search: Arc<knowledge::Search>,
+    /// R17: where attachments are kept.
+    pub files: attachments::Files,
     /// Checks inbound mail's senders (DKIM, DMARC).
     pub(crate) mail: mail::Channel,
 }
@@ -145,6 +162,7 @@ impl AppState {
         search: Arc<knowledge::Search>,
     ) -> Self {
         Self(Arc::new(Inner {
+            files: attachments::Files::new(settings.files.clone()),
             store,
             policy,
             settings,

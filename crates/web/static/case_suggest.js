@@ -1,6 +1,6 @@
 // R11: suggestions while the subject of a case is typed. The form works
-// without it (step 1 then step 2); with it, articles that may answer the
-// question appear under the subject. Opening one is counted for the
+// without it (step 1 then step 2); with it, articles and community questions
+// that may answer it appear under the subject. Opening one is counted for the
 // deflection report (the link says where it came from).
 (function () {
   "use strict";
@@ -24,7 +24,10 @@
     results.forEach(function (r) {
       var link = document.createElement("a");
       var key = productKey();
-      link.href = "/help/articles/" + encodeURIComponent(r.slug) + "?lang=" + r.lang + "&from=case" + (key ? "&product=" + encodeURIComponent(key) : "");
+      // Articles opened from here count for the deflection report.
+      link.href = r.kind === "article"
+        ? r.url + "&from=case" + (key ? "&product=" + encodeURIComponent(key) : "")
+        : r.url;
       link.target = "_blank";
       link.rel = "noopener";
       link.lang = r.lang;

@@ -50,7 +50,7 @@
     if (!results.length) { return el("p", { "class": "guichet-empty" }, [empty]); }
     return el("ul", { "class": "guichet-articles" }, results.map(function (r) {
       return el("li", {}, [
-        el("a", { href: origin + "/help/articles/" + encodeURIComponent(r.slug) + "?lang=" + r.lang, lang: r.lang, target: "_blank", rel: "noopener" }, [r.title]),
+        el("a", { href: origin + r.url, lang: r.lang, target: "_blank", rel: "noopener" }, [r.title]),
         snippet(r.snippet || "")
       ]);
     }));

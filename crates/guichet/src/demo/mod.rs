@@ -6,8 +6,10 @@
 //! `settings`), and what users did afterwards is kept.
 
 pub mod cases;
+pub mod community;
 pub mod knowledge;
 pub mod status;
+pub mod training;
 
 use anyhow::Context;
 use guichet_domain::company::{Company, CompanyContact, CompanyId, CompanyKind, CompanyName, SlaTier};

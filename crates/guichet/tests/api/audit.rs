@@ -142,7 +142,7 @@ async fn r26_changes_to_the_company_and_its_users_are_recorded_and_export_as_csv
             Method::PATCH,
             &format!("/api/v1/users/{ulysse}"),
             Some(&admin),
-            json!({"roles": ["designated_support_user"]}),
+            json!({"active": false}),
         )
         .await;
         app.send_json(
@@ -156,7 +156,7 @@ async fn r26_changes_to_the_company_and_its_users_are_recorded_and_export_as_csv
         let entry = &log["entries"][0];
         assert_eq!(entry["action"], "user.updated");
         assert_eq!(entry["actor"], "admin@support.example");
-        assert_eq!(entry["details"], "roles=designated_support_user");
+        assert_eq!(entry["details"], "active=false");
         let log = json(app.get("/api/v1/audit?action=company", &dana).await).await;
         assert_eq!(log["entries"][0]["details"], "sla_tier");
 

@@ -177,19 +177,6 @@ async fn administrators_create_companies_and_users_and_set_roles() {
         let jean = json(response).await;
         assert_eq!(jean["roles"], body!([]));
         let jean_id = jean["id"].as_str().unwrap().to_owned();
-        let response = app
-            .send_json(
-                Method::PATCH,
-                &format!("/api/v1/users/{jean_id}"),
-                Some(&admin),
-                body!({"roles": ["designated_support_user", "authorized_manager"]}),
-            )
-            .await;
-        assert_eq!(
-            json(response).await["roles"],
-            body!(["designated_support_user", "authorized_manager"])
-        );
-
         // Jean signs in and may contact support (CA is not designation-only).
         let response = app
             .send_json(
@@ -219,6 +206,36 @@ async fn administrators_create_companies_and_users_and_set_roles() {
             app.get("/api/v1/me", &token).await,
             StatusCode::UNAUTHORIZED,
             "invalid_token",
+        )
+        .await;
+
+        // Onboarding: the administrator names Maple's first authorized manager.
+        let response = app
+            .send_json(
+                Method::PATCH,
+                &format!("/api/v1/users/{jean_id}"),
+                Some(&admin),
+                body!({"roles": ["designated_support_user", "authorized_manager"]}),
+            )
+            .await;
+        assert_eq!(
+            json(response).await["roles"],
+            body!(["designated_support_user", "authorized_manager"])
+        );
+
+        // From then on Maple decides who gets in (R25): no new password
+        // without an authorization request, while taking access away stays
+        // the administrators' to do.
+        problem(
+            app.send_json(
+                Method::PATCH,
+                &format!("/api/v1/users/{jean_id}"),
+                Some(&admin),
+                body!({"password": "a third long password"}),
+            )
+            .await,
+            StatusCode::CONFLICT,
+            "authorization_required",
         )
         .await;
 

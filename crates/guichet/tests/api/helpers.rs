@@ -21,6 +21,8 @@ pub struct App {
     pub store: guichet_store::Store,
     /// Where that store is.
     pub database_url: String,
+    /// The server's data directory (attachments live under `files`).
+    pub data_dir: std::path::PathBuf,
     /// The server's configuration.
     pub config: Config,
 }
@@ -32,19 +34,9 @@ where
     F: Fn(App) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    on_each_engine_with(|_| {}, story).await;
-}
-
-/// `on_each_engine` on a server whose configuration `configure` changed.
-pub async fn on_each_engine_with<C, F, Fut>(configure: C, story: F)
-where
-    C: Fn(&mut Config),
-    F: Fn(App) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    run(TestDatabase::sqlite(), &configure, &story).await;
+    run(TestDatabase::sqlite(), &story).await;
     if let Some(database) = TestDatabase::postgres().await {
-        run(database, &configure, &story).await;
+        run(database, &story).await;
     }
 }
 
@@ -54,21 +46,40 @@ where
     F: Fn(App) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    run(TestDatabase::sqlite(), &|_| {}, &story).await;
+    run(TestDatabase::sqlite(), &story).await;
 }
 
-async fn run<F, Fut>(database: TestDatabase, configure: &dyn Fn(&mut Config), story: &F)
+/// `on_each_engine` with the configuration changed by `configure` first.
+pub async fn on_each_engine_with<F, Fut>(configure: impl Fn(&mut Config), story: F)
 where
     F: Fn(App) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    // Files the server writes (outgoing mail) stay out of the source tree.
+    run_with(TestDatabase::sqlite(), &configure, &story).await;
+    if let Some(database) = TestDatabase::postgres().await {
+        run_with(database, &configure, &story).await;
+    }
+}
+
+async fn run<F, Fut>(database: TestDatabase, story: &F)
+where
+    F: Fn(App) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run_with(database, &|_| {}, story).await;
+}
+
+async fn run_with<F, Fut>(database: TestDatabase, configure: &dyn Fn(&mut Config), story: &F)
+where
+    F: Fn(App) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let data_dir = tempfile::tempdir().expect("a data directory");
     let mut config = Config {
         listen: "127.0.0.1:0".into(),
-        data_dir: data_dir.path().to_owned(),
         database_url: DatabaseUrl(database.url.clone()),
         search: guichet::config::SearchConfig::in_memory(),
+        data_dir: data_dir.path().to_owned(),
         ..Config::default()
     };
     configure(&mut config);
@@ -82,6 +93,7 @@ where
     let app = App {
         store: server.store.clone(),
         database_url: database.url.clone(),
+        data_dir: data_dir.path().to_owned(),
         config: config.clone(),
         url: server.url(),
         client: reqwest::Client::builder()

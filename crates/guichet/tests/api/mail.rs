@@ -687,3 +687,199 @@ fn mail_ingest_reads_standard_input_and_prints_the_outcome() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("records.json"));
 }
+
+/// Moves an authorization request's expiry into the past, behind
+/// Guichet's back.
+async fn expire(app: &App, id: &str) {
+    let sql = "UPDATE authorization_requests SET expires_at = 1 WHERE id = $1";
+    if app.database_url.starts_with("postgres") {
+        let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query(sql).bind(id).execute(&mut db).await.unwrap();
+    } else {
+        let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query(sql).bind(id).execute(&mut db).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn r25_an_emailed_decision_counts_only_when_authentic_and_every_spoof_is_refused() {
+    let keys = Keys::new(&[
+        ("lumiere.example", "v=DMARC1; p=reject"),
+        ("evil.example", "v=DMARC1; p=reject"),
+        ("acme.example", "v=DMARC1; p=reject"),
+    ]);
+    on_each_engine_with(configured(&keys), |app| {
+        let signer = keys.signer();
+        async move {
+            let chef = app.token("chef@lumiere.example").await;
+            let analyst = app.token("analyst@support.example").await;
+            let number = open_case(&app, &chef, "Marie doit pouvoir ouvrir des demandes").await;
+            let raise = |body: Value| {
+                let app = app.clone();
+                let analyst = analyst.clone();
+                async move {
+                    let path = format!("/api/v1/cases/{number}/authorization-requests");
+                    let response = app.send_json(Method::POST, &path, Some(&analyst), body).await;
+                    assert_eq!(response.status(), StatusCode::CREATED);
+                    json(response).await["id"].as_str().unwrap().to_owned()
+                }
+            };
+            let id = raise(json!({"kind": "designate_support_user", "user": "marie@lumiere.example"})).await;
+            deliver(&state(&app, |_| {})).await;
+            let reply_addresses = |app: &App| -> Vec<String> {
+                outgoing(app)
+                    .iter()
+                    .filter(|m| header(m, "To").is_some_and(|to| to.contains("chef@lumiere.example")))
+                    .filter_map(|m| header(m, "Reply-To"))
+                    .map(|r| address(&r))
+                    .filter(|r| r.starts_with("support+a-"))
+                    .collect()
+            };
+            let reply_to = reply_addresses(&app)
+                .pop()
+                .expect("Chef is asked by mail, with the request's reply address");
+            let reply = |from: &str, body: &str| {
+                message(
+                    &[
+                        ("From", from),
+                        ("To", &reply_to),
+                        ("Subject", "Re: Demande d'autorisation"),
+                        ("Date", "Mon, 2 Mar 2026 10:00:00 +0100"),
+                        ("Message-ID", &message_id()),
+                    ],
+                    body,
+                )
+            };
+            let status = || {
+                let app = app.clone();
+                let chef = chef.clone();
+                let id = id.clone();
+                async move { json(app.get(&format!("/api/v1/authorization-requests/{id}"), &chef).await).await }
+            };
+            let admin = app.token("admin@support.example").await;
+            let marie_id = app.user_id("marie@lumiere.example").await;
+            let marie_designated = || {
+                let app = app.clone();
+                let admin = admin.clone();
+                let marie_id = marie_id.clone();
+                async move {
+                    json(app.get(&format!("/api/v1/users/{marie_id}"), &admin).await).await["roles"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|role| role == "designated_support_user")
+                }
+            };
+            assert!(!marie_designated().await);
+
+            let altered = {
+                let signed =
+                    String::from_utf8(signer.sign("lumiere.example", &reply("chef@lumiere.example", "REFUSE\n")))
+                        .unwrap();
+                signed.replace("REFUSE", "AUTHORIZE").into_bytes()
+            };
+            let spoofs: Vec<(&str, Vec<u8>, &str)> = vec![
+                (
+                    "unsigned",
+                    reply("Auguste Lumière <chef@lumiere.example>", "AUTHORIZE\n").into_bytes(),
+                    "not_signed",
+                ),
+                (
+                    "a signature by another domain",
+                    signer.sign("evil.example", &reply("chef@lumiere.example", "AUTHORIZE\n")),
+                    "not_aligned",
+                ),
+                (
+                    "a forged From display name",
+                    signer.sign(
+                        "evil.example",
+                        &reply("\"chef@lumiere.example\" <mallory@evil.example>", "AUTHORIZE\n"),
+                    ),
+                    "not_authorized_manager",
+                ),
+                ("a valid signature with an altered body", altered, "dkim_failed"),
+                (
+                    "a manager of another company",
+                    signer.sign("acme.example", &reply("dana@acme.example", "AUTHORIZE\n")),
+                    "not_authorized_manager",
+                ),
+                (
+                    "a non-manager of the same company",
+                    signer.sign("lumiere.example", &reply("marie@lumiere.example", "AUTHORIZE\n")),
+                    "not_authorized_manager",
+                ),
+            ];
+            for (spoof, raw, reason) in spoofs {
+                let outcome = post_mail(&app, &raw).await;
+                assert_eq!(outcome["outcome"], "refused", "{spoof}: {outcome}");
+                assert_eq!(outcome["reason"], reason, "{spoof}: {outcome}");
+                assert_eq!(outcome["answered"], true, "{spoof}: the sender is told why");
+                assert_eq!(status().await["status"], "pending", "{spoof} changed nothing");
+                assert!(!marie_designated().await, "{spoof} changed nothing");
+            }
+            // The refusals tell how to authorize in the portal.
+            deliver(&state(&app, |_| {})).await;
+            assert!(
+                outgoing(&app).iter().any(
+                    |m| header(m, "To").is_some_and(|to| to.contains("mallory@evil.example"))
+                        && m.contains("I authorize")
+                ),
+                "the forger is told how to authorize in the portal"
+            );
+
+            // Chef's own signed reply decides it.
+            let good = signer.sign(
+                "lumiere.example",
+                &reply(
+                    "Auguste Lumière <chef@lumiere.example>",
+                    "J'AUTORISE\n\nLe lun. 2 mars 2026, Guichet <support@support.example> a écrit :\n> REFUSE\n",
+                ),
+            );
+            let decided = post_mail(&app, &good).await;
+            assert_eq!(decided["outcome"], "authorization_decided", "{decided}");
+            assert_eq!(decided["reason"], "authorized");
+            assert_eq!(decided["authorization_request"], id.as_str());
+            let request = status().await;
+            assert_eq!(request["status"], "authorized");
+            assert_eq!(request["decided_by"], "chef@lumiere.example");
+            assert_eq!(request["decided_via"], "mail");
+            assert!(marie_designated().await, "Marie is designated");
+
+            // The same message again is a replay.
+            let again = post_mail(&app, &good).await;
+            assert_eq!(again["reason"], "replayed", "{again}");
+
+            // A reply after expiry changes nothing.
+            let second =
+                raise(json!({"kind": "password_reset", "user": "marie@lumiere.example", "account": "portal"})).await;
+            deliver(&state(&app, |_| {})).await;
+            let second_address = reply_addresses(&app)
+                .into_iter()
+                .find(|a| *a != reply_to)
+                .expect("the second request has its own reply address");
+            expire(&app, &second).await;
+            let late = message(
+                &[
+                    ("From", "chef@lumiere.example"),
+                    ("To", &second_address),
+                    ("Subject", "Re: Demande d'autorisation"),
+                    ("Message-ID", &message_id()),
+                ],
+                "AUTHORIZE\n",
+            );
+            let outcome = post_mail(&app, &signer.sign("lumiere.example", &late)).await;
+            assert_eq!(outcome["reason"], "expired", "{outcome}");
+            let second_status = json(
+                app.get(&format!("/api/v1/authorization-requests/{second}"), &chef)
+                    .await,
+            )
+            .await;
+            assert_ne!(second_status["status"], "authorized");
+        }
+    })
+    .await;
+}

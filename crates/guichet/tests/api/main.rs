@@ -4,10 +4,13 @@
 
 mod helpers;
 
+mod attachments;
 mod audit;
 mod auth;
+mod authorization;
 mod cases;
 mod cli;
+mod community;
 mod companies;
 mod errors;
 mod hours;
@@ -20,3 +23,4 @@ mod search;
 mod sla;
 mod status;
 mod support_options;
+mod training;

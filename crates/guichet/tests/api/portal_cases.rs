@@ -11,7 +11,7 @@ type Forged<'a> = (&'a Client, String, Vec<(&'a str, &'a str)>);
 use crate::helpers::{App, PASSWORD, json, on_each_engine, on_sqlite};
 
 /// A browser: keeps cookies, does not follow redirects.
-fn browser() -> Client {
+pub(crate) fn browser() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -19,18 +19,18 @@ fn browser() -> Client {
         .unwrap()
 }
 
-async fn page(client: &Client, app: &App, path: &str) -> (StatusCode, String) {
+pub(crate) async fn page(client: &Client, app: &App, path: &str) -> (StatusCode, String) {
     let response = client.get(format!("{}{path}", app.url)).send().await.unwrap();
     (response.status(), response.text().await.unwrap())
 }
 
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
-async fn post(client: &Client, app: &App, path: &str, form: &[(&str, &str)]) -> Response {
+pub(crate) async fn post(client: &Client, app: &App, path: &str, form: &[(&str, &str)]) -> Response {
     client
         .post(format!("{}{path}", app.url))
         .form(form)
@@ -39,7 +39,7 @@ async fn post(client: &Client, app: &App, path: &str, form: &[(&str, &str)]) -> 
         .unwrap()
 }
 
-fn location(response: &Response) -> &str {
+pub(crate) fn location(response: &Response) -> &str {
     response.headers()["location"].to_str().unwrap()
 }
 

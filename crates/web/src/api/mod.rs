@@ -4,11 +4,14 @@
 //! `/api/openapi.json`.
 
 pub(crate) mod articles;
+pub(crate) mod attachments;
 pub(crate) mod audit;
 mod auth;
+pub(crate) mod authorization;
 mod calendar;
 pub(crate) mod cases;
-mod companies;
+pub(crate) mod community;
+pub(crate) mod companies;
 pub mod json;
 mod mail;
 mod me;
@@ -16,6 +19,7 @@ mod products;
 pub(crate) mod search;
 pub(crate) mod status;
 pub(crate) mod support;
+pub(crate) mod training;
 mod users;
 pub mod views;
 
@@ -51,10 +55,13 @@ use crate::error::{ApiError, Problem};
         (name = "users", description = "Users and their roles (R2, R6)"),
         (name = "products", description = "The product catalogue"),
         (name = "audit", description = "The audit log customers read (R26)"),
+        (name = "authorization", description = "Privileged requests the customer company authorizes (R25)"),
         (name = "cases", description = "Cases, answers, update and escalation requests, experts (R12–R20)"),
         (name = "knowledge", description = "Knowledge base, search, suggestions, help for a page, deflection (R7, R8, R11)"),
         (name = "mail", description = "The email channel: inbound messages from a provider's webhook, what came in, mails not delivered"),
         (name = "status", description = "The status page: components, maintenance windows, incidents, subscriptions (R23, R24)"),
+        (name = "community", description = "Community questions and answers with product experts, moderation, subscriptions (R9)"),
+        (name = "training", description = "The training catalogue: courses, sessions, enrolment with waiting lists, records, invitations (R10)"),
     )
 )]
 struct ApiDoc;
@@ -83,6 +90,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(companies::list_users))
         .routes(routes!(companies::list_designated_users))
         .routes(routes!(audit::audit_log))
+        .routes(routes!(authorization::raise, authorization::of_case))
+        .routes(routes!(authorization::list))
+        .routes(routes!(authorization::get))
+        .routes(routes!(authorization::authorize))
+        .routes(routes!(authorization::refuse))
         .routes(routes!(calendar::company_calendar))
         .routes(routes!(calendar::add_closure))
         .routes(routes!(calendar::remove_closure))
@@ -108,6 +120,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::split))
         .routes(routes!(cases::accept_solution))
         .routes(routes!(cases::reopen))
+        .routes(
+            // R17: uploads stream past the global body limit, bounded by
+            // `files.max_file_size` as they are read.
+            routes!(attachments::upload, attachments::list_attachments)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .routes(routes!(attachments::download))
+        .routes(routes!(attachments::request_upload, attachments::list_upload_requests))
         .routes(routes!(articles::list_articles, articles::create_article))
         .routes(routes!(articles::get_article, articles::update_article))
         .routes(routes!(articles::set_status))
@@ -136,6 +156,41 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(status::unsubscribe))
         .routes(routes!(status::list_webhooks, status::create_webhook))
         .routes(routes!(status::delete_webhook))
+        .routes(routes!(community::list_questions, community::ask))
+        .routes(routes!(community::get_question, community::edit_question))
+        .routes(routes!(community::question_revisions))
+        .routes(routes!(community::answer))
+        .routes(routes!(community::comment))
+        .routes(routes!(community::accept))
+        .routes(routes!(community::lock))
+        .routes(routes!(community::merge))
+        .routes(routes!(community::move_question))
+        .routes(routes!(community::make_article))
+        .routes(routes!(community::edit_answer))
+        .routes(routes!(community::answer_revisions))
+        .routes(routes!(community::vote))
+        .routes(routes!(community::flag))
+        .routes(routes!(community::moderate))
+        .routes(routes!(community::flags))
+        .routes(routes!(community::experts))
+        .routes(routes!(community::set_expert))
+        .routes(routes!(community::profile))
+        .routes(routes!(community::subscriptions, community::follow))
+        .routes(routes!(community::unfollow))
+        .routes(routes!(community::queue))
+        .routes(routes!(training::list_courses, training::create_course))
+        .routes(routes!(training::get_course, training::update_course))
+        .routes(routes!(training::create_session))
+        .routes(routes!(training::start_course))
+        .routes(routes!(training::get_session))
+        .routes(routes!(training::enrol))
+        .routes(routes!(training::roster))
+        .routes(routes!(training::record))
+        .routes(routes!(training::get_enrolment))
+        .routes(routes!(training::cancel))
+        .routes(routes!(training::complete))
+        .routes(routes!(training::invitation))
+        .routes(routes!(training::paths))
         .routes(routes!(mail::inbound_mail).layer(DefaultBodyLimit::max(crate::mail::MAX_MESSAGE_BYTES)))
         .routes(routes!(mail::inbound_log))
         .routes(routes!(mail::mail_failures))

@@ -23,7 +23,8 @@ use crate::portal::language;
 /// One result, whatever its kind.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SearchResultView {
-    /// `article` (later also community questions and courses).
+    /// `article`, `question` (a community question, with its accepted
+    /// answer) or `course` (a training course).
     pub kind: &'static str,
     pub id: String,
     pub slug: String,
@@ -34,11 +35,14 @@ pub struct SearchResultView {
     pub snippet: String,
     /// Higher is better; comparable within one answer only.
     pub score: f32,
+    /// Its page in the portal.
+    pub url: String,
 }
 
 impl From<Hit> for SearchResultView {
     fn from(hit: Hit) -> Self {
         Self {
+            url: crate::knowledge::hit_path(&hit),
             kind: hit.kind.as_str(),
             id: hit.id,
             slug: hit.slug,
@@ -76,7 +80,7 @@ pub struct SearchQuery {
     /// Only results in this language (`fr`, `en`); default: every language,
     /// one result per article.
     pub lang: Option<String>,
-    /// Only this kind (`article`).
+    /// Only this kind (`article`, `question`, `course`).
     pub kind: Option<String>,
     /// Only this product's (`financials`).
     pub product: Option<String>,
@@ -160,7 +164,10 @@ pub async fn search(
         Some(kind) => vec![Kind::parse(kind).ok_or_else(|| {
             ApiError::invalid(
                 "kind",
-                Invalid::new(InvalidKind::Unknown, format!("`{kind}` is not a kind (article)")),
+                Invalid::new(
+                    InvalidKind::Unknown,
+                    format!("`{kind}` is not a kind (article, question, course)"),
+                ),
             )
         })?],
         None => Vec::new(),
@@ -201,8 +208,8 @@ pub async fn search(
     }))
 }
 
-/// Suggestions while typing (R11): the top 5, the last word taken as the
-/// start of a word.
+/// Suggestions while typing (R11): the top 5 articles and community
+/// questions, the last word taken as the start of a word.
 #[utoipa::path(
     get,
     path = "/api/v1/suggest",
@@ -231,7 +238,8 @@ pub async fn suggest(
     let request = SearchRequest {
         text: &text,
         lang,
-        kinds: &[],
+        // R11: what may answer the question before a case is logged.
+        kinds: &[Kind::Article, Kind::Question],
         product: product.as_ref().map(ProductKey::as_str),
         area: None,
         audiences: reader(caller.as_ref()).audiences(),

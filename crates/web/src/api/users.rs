@@ -88,6 +88,33 @@ async fn apply(state: &AppState, input: &UserInput, user: &mut User, company: &C
     Ok(())
 }
 
+/// R25: once a customer company has an active authorized manager, a
+/// customer role given, an account reactivated or a password set happens
+/// only through an authorization request that a manager authorizes; the
+/// vendor's administrators set the first managers when the company is
+/// onboarded.
+async fn require_company_authorization(state: &AppState, company: &Company, privileged: bool) -> Result<(), ApiError> {
+    if !privileged || company.kind != guichet_domain::company::CompanyKind::Customer {
+        return Ok(());
+    }
+    let managers = state
+        .store
+        .users_with_role(&company.id, Role::AuthorizedManager)
+        .await?;
+    if managers.iter().any(|m| m.active) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "authorization_required",
+            format!(
+                "{} decides who holds its customer roles and who may reset a password: raise an authorization \
+                 request on one of its open cases (POST /api/v1/cases/{{number}}/authorization-requests).",
+                company.name.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Create a user in a company (vendor administrators).
 #[utoipa::path(
     post,
@@ -97,7 +124,7 @@ async fn apply(state: &AppState, input: &UserInput, user: &mut User, company: &C
     responses(
         (status = 201, body = UserView),
         (status = 403, description = "`administrator_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`email_taken`; `authorization_required`: customer roles in a company that has an authorized manager", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_<field>` or `unknown_<field>`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -149,6 +176,7 @@ pub async fn create_user(
         skills: Vec::new(),
     };
     apply(&state, &input, &mut user, &company).await?;
+    require_company_authorization(&state, &company, !user.roles.is_empty()).await?;
     let hash = match &input.password {
         Some(password) => {
             let password = Passwords::parse(password).map_err(|e| ApiError::invalid("password", e))?;
@@ -214,6 +242,7 @@ pub async fn get_user(
         (status = 200, body = UserView),
         (status = 403, description = "`administrator_required`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`authorization_required`: a customer's roles, state or password, once the company has an authorized manager", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_<field>` or `unknown_<field>`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -252,6 +281,12 @@ pub async fn update_user(
         .ok_or_else(ApiError::not_found)?;
     let before = user.clone();
     apply(&state, &input, &mut user, &company).await?;
+    // Granting needs the company's word; taking access away (a role
+    // removed, an account deactivated) stays the administrators' to do
+    // at once, and the audit log shows it.
+    let granted = user.roles.iter().any(|role| !before.roles.contains(role));
+    let privileged = granted || (user.active && !before.active) || input.password.is_some();
+    require_company_authorization(&state, &company, privileged).await?;
     if user.id == caller.user.id && (!user.active || !user.has(Role::Administrator)) {
         return Err(ApiError::invalid(
             "roles",

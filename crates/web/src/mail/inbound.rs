@@ -121,8 +121,6 @@ impl From<MailRefusal> for Refused {
     }
 }
 
-// `Decided` comes from authorization requests decided by mail.
-#[allow(dead_code)]
 enum Routed {
     Commented(i64),
     Opened(i64),
@@ -453,12 +451,14 @@ async fn decide(state: &AppState, parsed: &Parsed, verdict: &Verdict, token: &st
     decide_by_mail(state, token, &sender).await
 }
 
-/// Hands the decision to the authorization requests.
-async fn decide_by_mail(_state: &AppState, _token: &str, _sender: &VerifiedSender) -> Result<Routed, Refused> {
-    Err(Refused::from(MailRefusal::new(
-        "authorization_unavailable",
-        "Authorization requests cannot be decided by email on this server.",
-    )))
+/// Hands the decision to the authorization requests (R25).
+async fn decide_by_mail(state: &AppState, token: &str, sender: &VerifiedSender) -> Result<Routed, Refused> {
+    let request = crate::authorization::decide_by_mail(state, token, sender).await?;
+    Ok(Routed::Decided {
+        request: request.id.0,
+        case: request.case_number.0,
+        status: request.status.as_str().to_owned(),
+    })
 }
 
 /// A reply to a case notification becomes a comment from its sender, if

@@ -72,9 +72,17 @@ impl FromRequestParts<AppState> for Visit {
 }
 
 impl Visit {
+    pub(super) fn language(&self) -> Language {
+        self.language
+    }
+
+    pub(super) fn session(&self) -> &Session {
+        &self.session
+    }
+
     /// The signed-in author of a form that carries the session's token;
     /// signed-out authors go to the sign-in page, coming back to `back`.
-    async fn form(self, csrf: &str, back: &str) -> Result<Reader, Response> {
+    pub(super) async fn form(self, csrf: &str, back: &str) -> Result<Reader, Response> {
         let Some(caller) = self.caller else {
             return Err(sign_in_first(back));
         };
@@ -118,6 +126,10 @@ impl FromRequestParts<AppState> for Reader {
 }
 
 impl Reader {
+    pub(super) fn language(&self) -> Language {
+        self.language
+    }
+
     pub(super) fn tr(&self) -> Tr {
         Tr::new(self.language)
     }
@@ -1292,6 +1304,10 @@ struct CasePage {
     answer_kinds: Vec<Choice>,
     failure: Option<FormFailure>,
     draft: CaseDraft,
+    /// R25: the authorization requests raised on the case, and whether a
+    /// new one may be raised here.
+    authorizations: Vec<super::authorization::AuthorizationLine>,
+    raise_authorization: bool,
 }
 
 impl CasePage {
@@ -1360,9 +1376,10 @@ async fn case_page_data(
         } else {
             Vec::new()
         };
-        Ok::<_, ApiError>((case, view, events, catalogue, engagements))
+        let authorizations = super::authorization::case_lines(state, reader, &case).await?;
+        Ok::<_, ApiError>((case, view, events, catalogue, engagements, authorizations))
     };
-    let (case, view, events, catalogue, engagements) = match gathered.await {
+    let (case, view, events, catalogue, engagements, authorizations) = match gathered.await {
         Ok(gathered) => gathered,
         Err(error) => return Err((chrome, error)),
     };
@@ -1490,13 +1507,15 @@ async fn case_page_data(
         answer_kinds,
         failure,
         draft,
+        raise_authorization: open,
+        authorizations,
         chrome,
     })
 }
 
 /// After a case page form: back to the case page (PRG), or the page again
 /// with what went wrong, next to the form, and what was typed.
-async fn after_form<T>(
+pub(super) async fn after_form<T>(
     state: &AppState,
     reader: Reader,
     number: CaseNumber,
@@ -1521,7 +1540,7 @@ async fn after_form<T>(
 }
 
 /// The case number of a form's path, and its author.
-async fn case_form(visit: Visit, number: &str, csrf: &str) -> Result<(Reader, CaseNumber), Response> {
+pub(super) async fn case_form(visit: Visit, number: &str, csrf: &str) -> Result<(Reader, CaseNumber), Response> {
     let Ok(number) = CaseNumber::parse(number) else {
         return Err(page_error(StatusCode::NOT_FOUND, visit.language, "error-not-found"));
     };

@@ -141,7 +141,7 @@ pub(super) async fn home(
         .search(&SearchRequest {
             text: "",
             lang: Some(language),
-            kinds: &[],
+            kinds: &[guichet_search::Kind::Article],
             product: None,
             area: None,
             audiences,

@@ -5,10 +5,13 @@
 //! carries a CSRF token bound to the session.
 
 mod audit;
+mod authorization;
 mod cases;
+mod community;
 mod help;
 mod pages;
 pub(crate) mod status;
+mod training;
 
 use askama::Template;
 use axum::Router;
@@ -45,6 +48,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/cases/{number}/reopen", post(cases::reopen))
         .route("/cases/{number}/assignment", post(cases::assign))
         .route("/audit", get(audit::page))
+        .route("/cases/{number}/authorization-requests", post(authorization::raise))
+        .route("/authorization-requests", get(authorization::list))
+        .route("/authorization-requests/{id}", get(authorization::show))
+        .route("/authorization-requests/{id}/decision", post(authorization::decide))
+        .route(
+            "/password/{token}",
+            get(authorization::password_form).post(authorization::set_password),
+        )
         .route("/queue", get(cases::queue))
         .route("/escalations", get(cases::escalations))
         .route("/escalations/{id}/review", post(cases::review_escalation))
@@ -61,6 +72,36 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/status/feed.atom", get(status::atom))
         .route("/status/feed.rss", get(status::rss))
         .route("/status/maintenance.ics", get(status::calendar))
+        .route("/community", get(community::list))
+        .route("/community/ask", get(community::ask_form).post(community::ask))
+        .route("/community/questions/{id}", get(community::question))
+        .route("/community/questions/{id}/answers", post(community::answer))
+        .route("/community/questions/{id}/comments", post(community::comment))
+        .route("/community/questions/{id}/accept", post(community::accept))
+        .route("/community/questions/{id}/follow", post(community::follow))
+        .route("/community/questions/{id}/article", post(community::make_article))
+        .route("/community/answers/{id}/vote", post(community::vote))
+        .route("/community/posts/{id}/flag", post(community::flag))
+        .route("/community/posts/{id}/moderation", post(community::moderate))
+        .route(
+            "/community/posts/{id}/edit",
+            get(community::edit_form).post(community::edit),
+        )
+        .route("/community/queue", get(community::queue))
+        .route("/community/moderation", get(community::moderation))
+        .route("/community/members/{id}", get(community::member))
+        .route("/training", get(training::catalogue))
+        .route("/training/me", get(training::mine))
+        .route("/training/courses/{slug}", get(training::course))
+        .route("/training/courses/{slug}/start", post(training::start))
+        .route("/training/sessions/{id}", get(training::roster))
+        .route("/training/sessions/{id}/enrol", post(training::enrol))
+        .route("/training/enrolments/{id}/cancel", post(training::cancel))
+        .route("/training/enrolments/{id}/complete", post(training::complete))
+        .route(
+            "/training/enrolments/{enrolment}/invitation.ics",
+            get(crate::api::training::invitation),
+        )
         .route("/help", get(help::home))
         .route("/help/articles/{slug}", get(help::article))
         .route("/help/articles/{slug}/vote", post(help::vote))
@@ -131,6 +172,8 @@ pub(crate) struct Chrome {
     /// The reader may read an audit log (R26): staff, and a company's
     /// designated users and authorized managers.
     pub reads_audit: bool,
+    /// The reader decides authorization requests (R25): "Authorizations".
+    pub decides_authorizations: bool,
 }
 
 impl Chrome {
@@ -158,6 +201,7 @@ impl Chrome {
                     || c.actor.has(Role::DesignatedSupportUser)
                     || c.actor.has(Role::AuthorizedManager)
             }),
+            decides_authorizations: caller.is_some_and(authorization::reads_requests),
         })
     }
 
@@ -243,6 +287,7 @@ pub(crate) fn page_error(status: StatusCode, language: Language, message_id: &st
         answers_cases: false,
         manages_support: false,
         reads_audit: false,
+        decides_authorizations: false,
     };
     error_page(chrome, status, message)
 }

@@ -268,11 +268,11 @@ pub(crate) fn rss(content: &FeedContent<'_>, tr: &Tr) -> String {
 }
 
 /// An iCalendar local date-time, `20260306T193000`.
-fn ics_local(at: jiff::civil::DateTime) -> String {
+pub(crate) fn ics_local(at: jiff::civil::DateTime) -> String {
     at.strftime("%Y%m%dT%H%M%S").to_string()
 }
 
-fn ics_utc(at: Timestamp) -> String {
+pub(crate) fn ics_utc(at: Timestamp) -> String {
     at.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
@@ -311,7 +311,7 @@ fn byday(weekday: jiff::civil::Weekday) -> &'static str {
 
 /// A `VTIMEZONE` for `zone` with every transition from `from` to `to`, so
 /// a calendar that does not know the IANA name reads the same offsets.
-fn vtimezone(name: &str, zone: &TimeZone, from: Timestamp, to: Timestamp) -> String {
+pub(crate) fn vtimezone(name: &str, zone: &TimeZone, from: Timestamp, to: Timestamp) -> String {
     let mut text = format!("BEGIN:VTIMEZONE\r\nTZID:{name}\r\n");
     let offset = |o: jiff::tz::Offset| {
         let seconds = o.seconds();

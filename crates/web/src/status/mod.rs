@@ -5,7 +5,7 @@
 //! language, webhooks signed with HMAC-SHA256 and retried with backoff).
 
 pub mod feeds;
-mod webhooks;
+pub(crate) mod webhooks;
 pub(crate) mod words;
 
 use axum::http::{HeaderMap, StatusCode, header};

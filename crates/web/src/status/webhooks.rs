@@ -46,12 +46,12 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 }
 
 /// The wait before the next try, after `attempts` failed ones.
-fn backoff(attempts: i32) -> SignedDuration {
+pub(crate) fn backoff(attempts: i32) -> SignedDuration {
     let doubled = FIRST_RETRY.as_secs().saturating_mul(1i64 << attempts.clamp(0, 20));
     SignedDuration::from_secs(doubled).min(LONGEST_WAIT)
 }
 
-fn client() -> &'static reqwest::Client {
+pub(crate) fn client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
         reqwest::Client::builder()
@@ -118,7 +118,7 @@ pub async fn deliver_webhooks(state: &AppState) -> Result<usize, ApiError> {
 }
 
 /// A client error without the receiver's URL (it may hold a token).
-fn without_url(error: &reqwest::Error) -> String {
+pub(crate) fn without_url(error: &reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {

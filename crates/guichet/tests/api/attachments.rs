@@ -1,0 +1,676 @@
+//! Attachments and problem recordings (R17): upload requests and their
+//! checklist, secrets scrubbed before storage, limits, authorization,
+//! audit, retention; on local storage and, when `GUICHET_TEST_S3_ENDPOINT`
+//! names an S3-compatible service (CI runs moto) and the `s3` feature is
+//! built, on S3 too.
+
+use std::time::Duration;
+
+use guichet::config::{ByteSize, Config};
+use guichet_web::attachments::{Files, Storage};
+use object_store::ObjectStore;
+use object_store::path::Path as ObjectPath;
+use reqwest::multipart::{Form, Part};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{App, json, on_each_engine_with, problem};
+
+/// Runs `story` on each engine with local storage, then with S3 storage
+/// when a service is configured.
+async fn on_each_storage<F, Fut>(configure: impl Fn(&mut Config) + Clone, story: F)
+where
+    F: Fn(App) -> Fut + Clone,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    on_each_engine_with(configure.clone(), story.clone()).await;
+    if let Some(endpoint) = s3_endpoint() {
+        let bucket = format!("guichet-test-{}", uuid_like());
+        // moto creates buckets on a plain PUT.
+        let created = reqwest::Client::new()
+            .put(format!("{endpoint}/{bucket}"))
+            .send()
+            .await
+            .expect("the S3 test service answers");
+        assert!(
+            created.status().is_success(),
+            "creating bucket {bucket}: {}",
+            created.status()
+        );
+        on_each_engine_with(
+            move |config: &mut Config| {
+                configure(config);
+                config.files.storage = "s3".into();
+                config.files.s3.bucket = bucket.clone();
+                config.files.s3.endpoint = endpoint.clone();
+                config.files.s3.region = "us-east-1".into();
+                config.files.s3.access_key_id = "testing".into();
+                config.files.s3.secret_access_key = "testing".into();
+                config.files.s3.allow_http = true;
+            },
+            story,
+        )
+        .await;
+    }
+}
+
+fn s3_endpoint() -> Option<String> {
+    let endpoint = std::env::var("GUICHET_TEST_S3_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())?;
+    if cfg!(feature = "s3") {
+        Some(endpoint.trim_end_matches('/').to_owned())
+    } else {
+        eprintln!("GUICHET_TEST_S3_ENDPOINT is set but the tests were built without the `s3` feature");
+        None
+    }
+}
+
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{nanos:x}")
+}
+
+/// Every object the server stored, with its bytes: the local folder's
+/// files or the bucket's objects.
+async fn stored_objects(app: &App) -> Vec<(String, Vec<u8>)> {
+    let files = Files::new(app.config.web_settings().files);
+    let store = files.store().await.unwrap();
+    let mut objects = Vec::new();
+    let mut prefixes = vec![None::<ObjectPath>];
+    while let Some(prefix) = prefixes.pop() {
+        let listed = store.list_with_delimiter(prefix.as_ref()).await.unwrap();
+        prefixes.extend(listed.common_prefixes.into_iter().map(Some));
+        for object in listed.objects {
+            let bytes = object_store::ObjectStoreExt::get(store.as_ref(), &object.location)
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            objects.push((object.location.to_string(), bytes.to_vec()));
+        }
+    }
+    if let Storage::Local { root } = &app.config.web_settings().files.storage {
+        // Nothing else under the folder either (no partial files).
+        let mut on_disk = 0;
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if entry.file_type().unwrap().is_dir() {
+                    dirs.push(entry.path());
+                } else {
+                    on_disk += 1;
+                }
+            }
+        }
+        assert_eq!(
+            on_disk,
+            objects.len(),
+            "files under {} that are not objects",
+            root.display()
+        );
+    }
+    objects
+}
+
+/// What is left in the staging folder: nothing once a request is answered.
+fn staged_files(app: &App) -> usize {
+    std::fs::read_dir(app.data_dir.join("tmp"))
+        .map(|dir| dir.count())
+        .unwrap_or(0)
+}
+
+async fn open_case(app: &App, token: &str) -> i64 {
+    let response = app
+        .send_json(
+            Method::POST,
+            "/api/v1/cases",
+            Some(token),
+            json!({
+                "product": "financials", "area": "general_ledger", "environment": "production",
+                "impact": "blocked", "scope": "group", "subject": "The ledger page hangs",
+                "description": "It hangs after login."
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    json(response).await["number"].as_i64().unwrap()
+}
+
+async fn upload(app: &App, token: &str, number: i64, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned()));
+    app.request(
+        Method::POST,
+        &format!("/api/v1/cases/{number}/attachments"),
+        Some(token),
+    )
+    .multipart(form)
+    .send()
+    .await
+    .unwrap()
+}
+
+const SESSION: &str = "sess-7f3a9c1e5b2d4086";
+const CSRF: &str = "csrf-e1d2c3b4a5968778";
+const JWT: &str =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJkYW5hIiwiZXhwIjoxOTAwMDAwMDAwfQ.q8mPrT4vXk2sLwY0aBcDeFgHiJkLmNoP";
+
+/// A HAR file with a session cookie, a bearer token and a CSRF header, as
+/// a browser records them (the same values in several places).
+fn recording() -> Vec<u8> {
+    serde_json::to_vec(&json!({"log": {
+        "version": "1.2",
+        "creator": {"name": "WebInspector", "version": "537.36"},
+        "pages": [{"startedDateTime": "2024-05-01T10:00:00.000Z", "id": "page_1",
+                   "title": format!("https://app.example/ledger?session={SESSION}"), "pageTimings": {}}],
+        "entries": [{
+            "startedDateTime": "2024-05-01T10:00:01.000Z", "time": 84.2,
+            "request": {"method": "GET", "url": "https://app.example/api/ledger", "httpVersion": "HTTP/1.1",
+                "headers": [
+                    {"name": "Cookie", "value": format!("sid={SESSION}; lang=en-GB")},
+                    {"name": "Authorization", "value": format!("Bearer {JWT}")},
+                    {"name": "X-CSRF-Token", "value": CSRF}
+                ],
+                "cookies": [{"name": "sid", "value": SESSION}, {"name": "lang", "value": "en-GB"}],
+                "queryString": [], "headersSize": -1, "bodySize": 0},
+            "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                "headers": [{"name": "Set-Cookie", "value": format!("sid={SESSION}; Path=/; HttpOnly")},
+                            {"name": "Content-Type", "value": "application/json"}],
+                "cookies": [{"name": "sid", "value": SESSION, "path": "/", "httpOnly": true}],
+                "content": {"size": 80, "mimeType": "application/json",
+                            "text": format!("{{\"entries\":[1,2,3],\"csrf\":\"{CSRF}\",\"user\":\"dana\"}}")},
+                "redirectURL": "", "headersSize": -1, "bodySize": 80},
+            "cache": {}, "timings": {"blocked": 1.0, "send": 0.5, "wait": 80.1, "receive": 2.6}
+        }]
+    }}))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn r17_the_checklist_is_ticked_by_the_customers_uploads_and_notifies_the_analyst() {
+    on_each_storage(
+        |_: &mut Config| {},
+        |app| async move {
+            let dana = app.token("dana@acme.example").await;
+            let analyst = app.token("analyst@support.example").await;
+            let analyst_id = app.user_id("analyst@support.example").await;
+            let number = open_case(&app, &dana).await;
+            let base = format!("/api/v1/cases/{number}");
+
+            let refused = app
+                .send_json(Method::POST, &format!("{base}/upload-requests"), Some(&dana), json!({}))
+                .await;
+            problem(refused, StatusCode::FORBIDDEN, "analysts_only").await;
+            let response = app
+                .send_json(
+                    Method::POST,
+                    &format!("{base}/upload-requests"),
+                    Some(&analyst),
+                    json!({"note": "Please record the hang."}),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::CREATED);
+            let request = json(response).await;
+            assert_eq!(request["items"].as_array().unwrap().len(), 2);
+            assert_eq!(request["items"][0]["kind"], "recording");
+            assert_eq!(request["items"][1]["kind"], "log");
+
+            // The customer sees the checklist with instructions in their
+            // language.
+            let seen = json(app.get(&format!("{base}/upload-requests"), &dana).await).await;
+            assert_eq!(seen[0]["complete"], false);
+            assert!(seen[0]["instructions"].as_str().unwrap().contains("HAR"));
+            assert_eq!(
+                seen[0]["items"][0]["label"],
+                "The problem recording: a HAR file, a video or screenshots, or a zip"
+            );
+
+            let har = upload(&app, &dana, number, "hang.har", recording()).await;
+            assert_eq!(har.status(), StatusCode::CREATED);
+            let har = json(har).await;
+            assert_eq!(har["ticked"]["item"], 0);
+            let completed = |app: App| async move {
+                let rows = app
+                    .store
+                    .pending_outbox("notification", jiff::Timestamp::now(), 500)
+                    .await
+                    .unwrap();
+                rows.into_iter()
+                    .map(|row| serde_json::from_str::<Value>(&row.payload).unwrap())
+                    .filter(|payload| payload["event"] == "upload_request_completed")
+                    .collect::<Vec<_>>()
+            };
+            assert!(completed(app.clone()).await.is_empty(), "not complete yet");
+
+            let log = upload(
+                &app,
+                &dana,
+                number,
+                "app.log",
+                b"10:00 INFO start\n10:01 DEBUG password=hunter2hunter2\n".to_vec(),
+            )
+            .await;
+            assert_eq!(log.status(), StatusCode::CREATED);
+            let log = json(log).await;
+            assert_eq!(log["ticked"]["item"], 1);
+            assert_eq!(log["removed"]["parameters"], 1);
+
+            let seen = json(app.get(&format!("{base}/upload-requests"), &dana).await).await;
+            assert_eq!(seen[0]["complete"], true);
+            assert_eq!(seen[0]["items"][1]["attachment"], log["id"]);
+            let notices = completed(app.clone()).await;
+            assert_eq!(notices.len(), 1, "{notices:?}");
+            assert!(
+                notices[0]["recipients"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(analyst_id)),
+                "{notices:?}"
+            );
+            let case = json(app.get(&base, &analyst).await).await;
+            let kinds: Vec<&str> = case["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["kind"].as_str().unwrap())
+                .collect();
+            for kind in ["upload_requested", "attachment_added", "upload_request_completed"] {
+                assert!(kinds.contains(&kind), "{kind} not in {kinds:?}");
+            }
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn r17_a_recording_is_stored_without_its_secrets_and_the_case_says_what_was_removed() {
+    on_each_storage(
+        |_: &mut Config| {},
+        |app| async move {
+            let dana = app.token("dana@acme.example").await;
+            let number = open_case(&app, &dana).await;
+            let response = upload(&app, &dana, number, "../../etc/hang\t.har", recording()).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::CREATED,
+                "{}",
+                response.text().await.unwrap()
+            );
+            let stored = json(response).await;
+            assert_eq!(stored["name"], "hang.har");
+            assert_eq!(stored["kind"], "har");
+            assert_eq!(stored["removed"]["cookies"], 3, "{stored}");
+            assert_eq!(stored["removed"]["authorization_headers"], 1);
+            assert_eq!(stored["removed"]["credential_headers"], 1);
+            assert_eq!(
+                stored["removed_words"].as_str().unwrap().split(',').count(),
+                4,
+                "{stored}"
+            );
+
+            let objects = stored_objects(&app).await;
+            assert_eq!(objects.len(), 1);
+            for (key, bytes) in &objects {
+                let text = String::from_utf8_lossy(bytes);
+                for secret in [SESSION, CSRF, JWT, &JWT[..20]] {
+                    assert!(!text.contains(secret), "{secret} stored in {key}");
+                }
+                let har: Value = serde_json::from_slice(bytes).expect("the stored file is JSON");
+                assert_eq!(har["log"]["entries"][0]["timings"]["wait"], 80.1);
+                assert_eq!(
+                    har["log"]["entries"][0]["request"]["headers"][1]["value"],
+                    "Bearer [removed]"
+                );
+                use sha2::Digest;
+                let digest: String = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+                assert_eq!(stored["sha256"], digest);
+                assert_eq!(stored["size"], bytes.len());
+            }
+            assert_eq!(staged_files(&app), 0, "the original bytes stay nowhere");
+
+            // The download is the stored file, as an attachment.
+            let download = app.get(stored["url"].as_str().unwrap(), &dana).await;
+            assert_eq!(download.status(), StatusCode::OK);
+            let headers = download.headers().clone();
+            assert!(
+                headers["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("attachment; filename=\"hang.har\"")
+            );
+            assert_eq!(headers["x-content-type-options"], "nosniff");
+            assert_eq!(headers["content-type"], "application/json");
+            assert_eq!(download.bytes().await.unwrap().as_ref(), objects[0].1.as_slice());
+
+            // The case says what was removed, in the reader's language.
+            let case = json(app.get(&format!("/api/v1/cases/{number}"), &dana).await).await;
+            let added = case["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["kind"] == "attachment_added")
+                .unwrap()
+                .clone();
+            assert_eq!(added["data"]["removed"]["cookies"], 3);
+            let files = json(app.get(&format!("/api/v1/cases/{number}/attachments"), &dana).await).await;
+            assert!(
+                files[0]["removed_words"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("3 cookies, 1 authorization header, 1 credential header")
+            );
+
+            // Claims HAR, is not: refused, nothing stored.
+            let fake = upload(&app, &dana, number, "trace.har", b"<html>not json</html>".to_vec()).await;
+            problem(fake, StatusCode::UNPROCESSABLE_ENTITY, "invalid_har").await;
+            let gz = upload(&app, &dana, number, "app.log.gz", b"\x1f\x8b\x08\x00rest".to_vec()).await;
+            problem(gz, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type").await;
+            assert_eq!(stored_objects(&app).await.len(), 1);
+            assert_eq!(staged_files(&app), 0);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn r17_html_is_never_served_as_html() {
+    on_each_engine_with(
+        |_: &mut Config| {},
+        |app| async move {
+            let dana = app.token("dana@acme.example").await;
+            let number = open_case(&app, &dana).await;
+            let page = b"<!doctype html><script>alert(document.cookie)</script>".to_vec();
+            let form = Form::new().part(
+                "file",
+                Part::bytes(page).file_name("page.html").mime_str("text/html").unwrap(),
+            );
+            let response = app
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/cases/{number}/attachments"),
+                    Some(&dana),
+                )
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let stored = json(response).await;
+            assert_eq!(stored["content_type"], "text/plain; charset=utf-8");
+            let download = app.get(stored["url"].as_str().unwrap(), &dana).await;
+            assert_eq!(download.headers()["content-type"], "text/plain; charset=utf-8");
+            assert!(
+                download.headers()["content-security-policy"]
+                    .to_str()
+                    .unwrap()
+                    .contains("sandbox")
+            );
+            assert!(
+                download.headers()["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("attachment")
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn r17_an_oversized_upload_gets_413_and_leaves_nothing() {
+    on_each_storage(
+        |config: &mut Config| {
+            config.files.max_file_size = ByteSize(1024 * 1024);
+            config.files.max_case_size = ByteSize(1536 * 1024);
+        },
+        |app| async move {
+            let dana = app.token("dana@acme.example").await;
+            let number = open_case(&app, &dana).await;
+            let big = upload(&app, &dana, number, "big.bin", vec![7u8; 3 * 1024 * 1024]).await;
+            let refused = problem(big, StatusCode::PAYLOAD_TOO_LARGE, "file_too_large").await;
+            assert!(refused["detail"].as_str().unwrap().contains("1 MB"), "{refused}");
+            assert!(stored_objects(&app).await.is_empty());
+            assert_eq!(staged_files(&app), 0);
+            let files = json(app.get(&format!("/api/v1/cases/{number}/attachments"), &dana).await).await;
+            assert_eq!(files.as_array().unwrap().len(), 0);
+
+            // The case's limit counts what it already holds.
+            let first = upload(&app, &dana, number, "a.bin", vec![1u8; 1000 * 1024]).await;
+            assert_eq!(first.status(), StatusCode::CREATED);
+            let second = upload(&app, &dana, number, "b.bin", vec![2u8; 1000 * 1024]).await;
+            problem(second, StatusCode::PAYLOAD_TOO_LARGE, "case_files_too_large").await;
+            assert_eq!(stored_objects(&app).await.len(), 1);
+            assert_eq!(staged_files(&app), 0);
+
+            // Not multipart, or no file.
+            let plain = app
+                .send_json(
+                    Method::POST,
+                    &format!("/api/v1/cases/{number}/attachments"),
+                    Some(&dana),
+                    json!({}),
+                )
+                .await;
+            problem(plain, StatusCode::UNSUPPORTED_MEDIA_TYPE, "multipart_required").await;
+            let empty = app
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/cases/{number}/attachments"),
+                    Some(&dana),
+                )
+                .multipart(Form::new().text("item", "0"))
+                .send()
+                .await
+                .unwrap();
+            problem(empty, StatusCode::UNPROCESSABLE_ENTITY, "invalid_file").await;
+        },
+    )
+    .await;
+}
+
+/// The resident memory of this process, in bytes.
+fn resident() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+#[tokio::test]
+async fn r17_a_200_mb_upload_streams_through_flat_memory() {
+    on_each_engine_with(
+        |config: &mut Config| {
+            config.files.max_file_size = ByteSize(256 * 1024 * 1024);
+            config.files.max_case_size = ByteSize(256 * 1024 * 1024);
+            config.http.request_timeout_secs = 300;
+        },
+        |app| async move {
+            const SIZE: usize = 200 * 1024 * 1024;
+            const CHUNK: usize = 1024 * 1024;
+            let dana = app.token("dana@acme.example").await;
+            let number = open_case(&app, &dana).await;
+            // The client generates the bytes as it sends them: neither side
+            // holds the file.
+            let chunks = (0..SIZE / CHUNK).map(|i| {
+                let mut chunk = vec![0u8; CHUNK];
+                chunk[0] = 0xff;
+                chunk[1] = i as u8;
+                Ok::<_, std::io::Error>(chunk)
+            });
+            let body = reqwest::Body::wrap_stream(tokio_stream_iter(chunks));
+            let part = Part::stream_with_length(body, SIZE as u64).file_name("capture.bin");
+            let baseline = resident();
+            let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(baseline));
+            let sampling = {
+                let peak = peak.clone();
+                tokio::spawn(async move {
+                    loop {
+                        peak.fetch_max(resident(), std::sync::atomic::Ordering::Relaxed);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                })
+            };
+            let response = app
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/cases/{number}/attachments"),
+                    Some(&dana),
+                )
+                .multipart(Form::new().part("file", part))
+                .send()
+                .await
+                .unwrap();
+            sampling.abort();
+            let status = response.status();
+            let stored = json(response).await;
+            assert_eq!(status, StatusCode::CREATED, "{stored}");
+            assert_eq!(stored["size"], SIZE);
+            let grown = peak.load(std::sync::atomic::Ordering::Relaxed).saturating_sub(baseline);
+            eprintln!(
+                "resident memory grew by {} MB during a 200 MB upload",
+                grown / (1024 * 1024)
+            );
+            assert!(grown < 120 * 1024 * 1024, "memory grew by {grown} bytes");
+            assert_eq!(staged_files(&app), 0);
+        },
+    )
+    .await;
+}
+
+/// A stream of the iterator's items.
+fn tokio_stream_iter<I>(items: I) -> impl futures_core::Stream<Item = I::Item> + Send + 'static
+where
+    I: Iterator + Send + Unpin + 'static,
+    I::Item: Send,
+{
+    struct Iter<I>(I);
+    impl<I: Iterator + Unpin> futures_core::Stream for Iter<I> {
+        type Item = I::Item;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<I::Item>> {
+            std::task::Poll::Ready(self.0.next())
+        }
+    }
+    Iter(items)
+}
+
+#[tokio::test]
+async fn r17_another_companys_user_gets_404_and_staff_downloads_are_audited() {
+    on_each_storage(
+        |_: &mut Config| {},
+        |app| async move {
+            let dana = app.token("dana@acme.example").await;
+            let fiona = app.token("fiona@thistle.example").await;
+            let analyst = app.token("analyst@support.example").await;
+            let number = open_case(&app, &dana).await;
+            let stored = json(upload(&app, &dana, number, "app.log", b"hello\n".to_vec()).await).await;
+            let url = stored["url"].as_str().unwrap();
+
+            problem(app.get(url, &fiona).await, StatusCode::NOT_FOUND, "not_found").await;
+            problem(
+                app.get("/api/v1/attachments/nothing-here", &fiona).await,
+                StatusCode::NOT_FOUND,
+                "not_found",
+            )
+            .await;
+            problem(
+                app.get(&format!("/api/v1/cases/{number}/attachments"), &fiona).await,
+                StatusCode::NOT_FOUND,
+                "not_found",
+            )
+            .await;
+            problem(
+                upload(&app, &fiona, number, "x.log", b"x".to_vec()).await,
+                StatusCode::NOT_FOUND,
+                "not_found",
+            )
+            .await;
+
+            let download = app.get(url, &analyst).await;
+            assert_eq!(download.status(), StatusCode::OK);
+            assert_eq!(download.bytes().await.unwrap().as_ref(), b"hello\n");
+            // R26: the customer's audit log shows the staff download.
+            let log = json(app.get("/api/v1/audit?action=attachment", &dana).await).await;
+            let entries = log["entries"].as_array().expect("entries");
+            let downloaded = entries
+                .iter()
+                .find(|e| e["action"] == "attachment.downloaded")
+                .unwrap_or_else(|| panic!("no download in {log}"));
+            assert_eq!(downloaded["number"], number);
+            assert_eq!(downloaded["actor"], "analyst@support.example");
+            // The customer's own download is not staff access.
+            app.get(url, &dana).await;
+            let log = json(app.get("/api/v1/audit?action=attachment.downloaded", &dana).await).await;
+            assert_eq!(log["entries"].as_array().unwrap().len(), 1);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn r17_a_closed_cases_files_are_deleted_after_the_retention_period() {
+    on_each_storage(
+        |_: &mut Config| {},
+        |app| async move {
+            let dana = app.token("dana@acme.example").await;
+            let number = open_case(&app, &dana).await;
+            let stored = json(upload(&app, &dana, number, "app.log", b"hello\n".to_vec()).await).await;
+            assert_eq!(stored_objects(&app).await.len(), 1);
+
+            let mut case = app
+                .store
+                .case_by_number(guichet_domain::case::CaseNumber(number))
+                .await
+                .unwrap()
+                .unwrap();
+            let state = guichet_web::AppState::new(
+                app.store.clone(),
+                app.config.support_policy().unwrap(),
+                app.config.web_settings(),
+                guichet_web::Clock::system(),
+            );
+            // Closed yesterday: kept.
+            case.status = guichet_domain::case::CaseStatus::Closed;
+            case.closed_at = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24));
+            app.store.change_case(&case, Default::default()).await.unwrap();
+            assert_eq!(guichet_web::attachments::apply_retention(&state).await.unwrap(), 0);
+            // Closed 91 days ago: deleted, with an event on the case.
+            let mut case = app
+                .store
+                .case_by_number(guichet_domain::case::CaseNumber(number))
+                .await
+                .unwrap()
+                .unwrap();
+            case.closed_at = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 91));
+            app.store.change_case(&case, Default::default()).await.unwrap();
+            assert_eq!(guichet_web::attachments::apply_retention(&state).await.unwrap(), 1);
+            assert!(stored_objects(&app).await.is_empty());
+            problem(
+                app.get(stored["url"].as_str().unwrap(), &dana).await,
+                StatusCode::GONE,
+                "attachment_deleted",
+            )
+            .await;
+            let files = json(app.get(&format!("/api/v1/cases/{number}/attachments"), &dana).await).await;
+            assert!(files[0]["deleted_at"].is_string());
+            let case = json(app.get(&format!("/api/v1/cases/{number}"), &dana).await).await;
+            let deleted = case["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["kind"] == "attachments_deleted")
+                .expect("an event on the case")
+                .clone();
+            assert_eq!(deleted["data"]["count"], 1);
+            assert_eq!(guichet_web::attachments::apply_retention(&state).await.unwrap(), 0);
+        },
+    )
+    .await;
+}
