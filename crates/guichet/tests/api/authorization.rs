@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{App, json, on_each_engine, on_sqlite, problem};
+use crate::helpers::{App, json, on_each_engine, on_each_engine_with, on_sqlite, problem};
 use crate::portal_cases::{browser, csrf, location, page, post, signed_in};
 
 async fn open_case(app: &App, token: &str) -> i64 {
@@ -719,6 +719,100 @@ async fn r25_chef_authorizes_in_the_portal_and_the_analyst_only_sees_it_waiting(
         .await;
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.text().await.unwrap().contains("id=\"form-error\""));
+    })
+    .await;
+}
+
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>;
+
+/// A stand-in for the product's identity system: records what it is sent.
+async fn identity_system() -> (String, Received) {
+    let received = Received::default();
+    let seen = received.clone();
+    let app = axum::Router::new().route(
+        "/reset",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push((headers, body));
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/reset", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, received)
+}
+
+#[tokio::test]
+async fn r25_a_product_password_reset_reaches_the_identity_system_signed_once_authorized() {
+    const SECRET: &str = "identity-secret-0123456789";
+    let (url, received) = identity_system().await;
+    let configure = move |config: &mut guichet::config::Config| {
+        config.authorization.identity_webhook_url = url.clone();
+        config.authorization.identity_webhook_secret = SECRET.into();
+    };
+    on_each_engine_with(configure, |app| {
+        let received = received.clone();
+        async move {
+            received.lock().unwrap().clear();
+            let worker = guichet_web::AppState::new(
+                app.store.clone(),
+                app.config.support_policy().unwrap(),
+                app.config.web_settings(),
+                guichet_web::Clock::system(),
+            );
+            let chef = app.token("chef@lumiere.example").await;
+            let marie = app.token("marie@lumiere.example").await;
+            let number = open_case(&app, &marie).await;
+            let raised = raise(
+                &app,
+                &marie,
+                number,
+                json!({"kind": "password_reset", "user": "marie@lumiere.example", "account": "product"}),
+            )
+            .await;
+            assert_eq!(raised.status(), StatusCode::CREATED);
+            let id = json(raised).await["id"].as_str().unwrap().to_owned();
+
+            // Pending: the identity system hears nothing.
+            assert_eq!(
+                guichet_web::authorization::deliver_identity_webhooks(&worker)
+                    .await
+                    .unwrap(),
+                0
+            );
+            assert!(received.lock().unwrap().is_empty());
+
+            let decided = json(decide(&app, &chef, &id, "authorize").await).await;
+            assert_eq!(decided["outcome"], "identity_system_notified");
+            assert_eq!(
+                guichet_web::authorization::deliver_identity_webhooks(&worker)
+                    .await
+                    .unwrap(),
+                1
+            );
+            let (headers, body) = received.lock().unwrap().pop().expect("the reset was sent");
+            assert_eq!(headers["x-guichet-event"], "password_reset");
+            let timestamp: i64 = headers["x-guichet-timestamp"].to_str().unwrap().parse().unwrap();
+            assert_eq!(
+                headers["x-guichet-signature"].to_str().unwrap(),
+                guichet_web::status::signature(SECRET, timestamp, &body),
+                "signed with the configured secret"
+            );
+            let reset: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(reset["email"], "marie@lumiere.example");
+            assert_eq!(reset["authorized_by"], "chef@lumiere.example");
+            assert_eq!(reset["request"], id.as_str());
+            // Sent once.
+            assert_eq!(
+                guichet_web::authorization::deliver_identity_webhooks(&worker)
+                    .await
+                    .unwrap(),
+                0
+            );
+        }
     })
     .await;
 }
