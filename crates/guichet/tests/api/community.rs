@@ -218,6 +218,14 @@ async fn r9_marie_asks_an_expert_answers_she_accepts_it_is_solved_searchable_and
                 .any(|r| r["kind"] == "question" && r["id"] == id.as_str()),
             "{suggested:?}"
         );
+        // A subject in the words of the accepted answer alone suggests it too.
+        let suggested = results(&app, "/api/v1/suggest?lang=fr&q=rouvrez%20param%C3%A8tres", &marie).await;
+        assert!(
+            suggested
+                .iter()
+                .any(|r| r["kind"] == "question" && r["id"] == id.as_str()),
+            "the accepted answer is suggested: {suggested:?}"
+        );
         // Community posts are for members: not for anonymous readers.
         let anonymous = app
             .request(Method::GET, "/api/v1/search?q=periode%20cloturee&kind=question", None)
@@ -278,6 +286,8 @@ async fn r9_a_hidden_post_is_gone_from_search_and_lists_at_once() {
         let reply = answer(&app, &chef, &id, "Essayez le module zorglub en anglais.").await;
         let search = "/api/v1/search?q=zorglub&kind=question";
         assert_eq!(results(&app, search, &chef).await.len(), 1);
+        let suggest = "/api/v1/suggest?lang=fr&q=module%20zorglub";
+        assert_eq!(results(&app, suggest, &chef).await.len(), 1);
         let listed = |body: Value| {
             body["questions"]
                 .as_array()
@@ -320,6 +330,10 @@ async fn r9_a_hidden_post_is_gone_from_search_and_lists_at_once() {
         // At once: no wait for the indexer.
         assert!(results(&app, search, &chef).await.is_empty());
         assert!(results(&app, search, &lead).await.is_empty());
+        assert!(
+            results(&app, suggest, &chef).await.is_empty(),
+            "gone from the log-a-case suggestions"
+        );
         assert!(!listed(
             ok(call(&app, Method::GET, list, &chef, None).await, StatusCode::OK).await
         ));
@@ -1069,6 +1083,163 @@ async fn r9_portal_pages_in_french_ask_answer_accept_with_csrf() {
         assert!(!list.contains("Rapprochement bancaire en double"));
         let (_, queue) = page(&marie, &app, "/community/queue").await;
         assert!(queue.contains("experts produit"), "{queue}");
+    })
+    .await;
+}
+
+/// The mails waiting in the outbox for `to`, as JSON.
+async fn mails_to(app: &App, to: &str) -> Vec<Value> {
+    app.store
+        .pending_outbox("mail", jiff::Timestamp::now(), 500)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| serde_json::from_str::<Value>(&m.payload).unwrap())
+        .filter(|m| m["to"] == to)
+        .collect()
+}
+
+#[tokio::test]
+async fn r9_product_and_question_followers_are_told_by_mail_until_they_stop() {
+    on_each_engine(|app| async move {
+        let marie = app.token("marie@lumiere.example").await;
+        let chef = app.token("chef@lumiere.example").await;
+        let dana = app.token("dana@acme.example").await;
+        let coach = app.token("coach@support.example").await;
+        let ask_about_time = |title: &'static str| {
+            let app = app.clone();
+            let marie = marie.clone();
+            async move {
+                let asked = ok(
+                    call(
+                        &app,
+                        Method::POST,
+                        "/api/v1/community/questions",
+                        &marie,
+                        Some(json!({"title": title, "body": "Texte.", "product": "time", "area": "timesheets"})),
+                    )
+                    .await,
+                    StatusCode::CREATED,
+                )
+                .await;
+                asked["id"].as_str().unwrap().to_owned()
+            }
+        };
+
+        // Chef follows the product; a question about another product is not for him.
+        let followed = ok(
+            call(
+                &app,
+                Method::POST,
+                "/api/v1/community/subscriptions",
+                &chef,
+                Some(json!({"kind": "product", "target": "time"})),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(
+            (followed["kind"].as_str(), followed["target"].as_str()),
+            (Some("product"), Some("time"))
+        );
+        problem(
+            call(
+                &app,
+                Method::POST,
+                "/api/v1/community/subscriptions",
+                &chef,
+                Some(json!({"kind": "product", "target": "no_such_product"})),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_product",
+        )
+        .await;
+        ask(&app, &marie, "Une question de comptabilité générale", "Texte.").await;
+        assert!(mails_to(&app, "chef@lumiere.example").await.is_empty());
+        let id = ask_about_time("Feuille de temps bloquée à la validation").await;
+        let to_chef = mails_to(&app, "chef@lumiere.example").await;
+        assert_eq!(to_chef.len(), 1, "{to_chef:?}");
+        assert_eq!(
+            to_chef[0]["subject"],
+            "Nouvelle question : Feuille de temps bloquée à la validation"
+        );
+        assert!(
+            to_chef[0]["body"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("/community/questions/{id}"))
+        );
+        assert!(
+            mails_to(&app, "marie@lumiere.example").await.is_empty(),
+            "not the asker"
+        );
+
+        // Dana follows the question: an answer reaches her, in English, and Marie.
+        ok(
+            call(
+                &app,
+                Method::POST,
+                "/api/v1/community/subscriptions",
+                &dana,
+                Some(json!({"kind": "question", "target": id})),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let listed = ok(
+            call(&app, Method::GET, "/api/v1/community/subscriptions", &dana, None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(listed, json!([{"kind": "question", "target": id}]));
+        answer(&app, &coach, &id, "Demandez à votre responsable de rouvrir la semaine.").await;
+        let to_dana = mails_to(&app, "dana@acme.example").await;
+        assert_eq!(to_dana.len(), 1, "{to_dana:?}");
+        assert_eq!(
+            to_dana[0]["subject"],
+            "New answer: Feuille de temps bloquée à la validation"
+        );
+        assert_eq!(to_dana[0]["language"], "en");
+        assert_eq!(
+            mails_to(&app, "marie@lumiere.example").await.len(),
+            1,
+            "the asker follows her question"
+        );
+        assert!(
+            mails_to(&app, "coach@support.example").await.is_empty(),
+            "not the one who answered"
+        );
+
+        // Once they stop following, nothing more.
+        for (token, path) in [
+            (&chef, "/api/v1/community/subscriptions/product/time"),
+            (&dana, &format!("/api/v1/community/subscriptions/question/{id}")),
+        ] {
+            assert_eq!(
+                call(&app, Method::DELETE, path, token, None).await.status(),
+                StatusCode::NO_CONTENT
+            );
+        }
+        problem(
+            call(
+                &app,
+                Method::DELETE,
+                "/api/v1/community/subscriptions/product/time",
+                &chef,
+                None,
+            )
+            .await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+        ask_about_time("Heures supplémentaires non comptées").await;
+        answer(&app, &coach, &id, "Ou bien attendez la fin de la période.").await;
+        assert_eq!(mails_to(&app, "chef@lumiere.example").await.len(), 1);
+        assert_eq!(mails_to(&app, "dana@acme.example").await.len(), 1);
     })
     .await;
 }
