@@ -1,0 +1,361 @@
+// Browser test of problem recordings (R17): Chromium records a HAR file
+// (playwright-core's recordHar) on a local test page that sets cookies and
+// sends an `Authorization: Bearer` header; dana uploads it to a case of a
+// demo Guichet; no cookie value, token or credential header value from the
+// recording is anywhere under the demo's data directory, the stored file is
+// still a HAR file, and the case page says what was removed.
+//
+// Starts its own `guichet demo` on a free port with a fresh data directory
+// (see README.md in this folder).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const GUICHET_BIN = path.resolve(
+  process.env.GUICHET_BIN || path.join(here, '..', 'target', 'debug', 'guichet'),
+);
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+const SERVER_START_TIMEOUT_MS = 60_000;
+const ACTION_TIMEOUT_MS = 15_000;
+const TEST_TIMEOUT_MS = 90_000;
+const PASSWORD = 'guichet-demo';
+
+// ---------------------------------------------------------------------------
+// The demo server
+
+/** Spawns `guichet demo` on 127.0.0.1:0 and resolves with its URL and data directory. */
+async function startServer() {
+  try {
+    accessSync(GUICHET_BIN, fsConstants.X_OK);
+  } catch {
+    throw new Error(
+      `guichet binary not found or not executable at ${GUICHET_BIN}: ` +
+        'run `cargo build` at the top of the repository, or set GUICHET_BIN',
+    );
+  }
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'guichet-e2e-attachments-'));
+  const child = spawn(GUICHET_BIN, ['demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    env: { ...process.env, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const server = { child, dataDir, url: null, output: '' };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    server.output += chunk;
+  });
+  const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
+  try {
+    server.url = await new Promise((resolve, reject) => {
+      const fail = (why) => {
+        clearTimeout(timer);
+        reject(new Error(`guichet demo did not start (${why}):\n${server.output || '(no output)'}`));
+      };
+      const timer = setTimeout(() => fail('no URL in time'), SERVER_START_TIMEOUT_MS);
+      lines.on('line', (line) => {
+        server.output += `${line}\n`;
+        const match = /^Guichet demo at (http:\/\/\S+\/) \(demo data loaded\)/.exec(line);
+        if (match && !server.url) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.once('error', (err) => fail(`could not spawn: ${err.message}`));
+      child.once('exit', (code, signal) => fail(`it exited with ${signal ?? code}`));
+    });
+  } catch (err) {
+    await stopServer(server);
+    throw err;
+  }
+  return server;
+}
+
+async function stopServer(server) {
+  if (!server) return;
+  const { child } = server;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(killer);
+  }
+  await rm(server.dataDir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------
+// The test page: the application whose problem the customer records
+
+const hex = (bytes) => randomBytes(bytes).toString('hex');
+const base64url = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * Fresh secrets for one run, so that none can be found in the data directory
+ * by coincidence. The JWT has a real header and payload.
+ */
+function makeSecrets() {
+  const jwt = [
+    base64url({ alg: 'HS256', typ: 'JWT' }),
+    base64url({ sub: 'dana', sid: hex(8), exp: 1_900_000_000 }),
+    randomBytes(32).toString('base64url'),
+  ].join('.');
+  return {
+    session: `sess-${hex(12)}`, // Set-Cookie on the page, HttpOnly
+    csrf: `csrf-${hex(12)}`, // Set-Cookie on the page, read by the script into a header
+    analytics: `an-${hex(12)}`, // set by the page's script through document.cookie
+    refresh: `rt-${hex(12)}`, // Set-Cookie on the API's answer
+    jwt, // Authorization: Bearer
+    apiKey: `key-${hex(12)}`, // X-API-Key
+    queryToken: `qt-${hex(12)}`, // ?access_token= in the fetched URL
+  };
+}
+
+function testPage(secrets) {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Ledger</title></head>
+<body><h1>Ledger</h1><p id="state">loading</p>
+<script>
+document.cookie = 'analytics_id=${secrets.analytics}; path=/';
+const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrftoken=')).split('=')[1];
+fetch('/api/ledger?access_token=${secrets.queryToken}&page=2', {
+  headers: {
+    'Authorization': 'Bearer ${secrets.jwt}',
+    'X-CSRF-Token': csrf,
+    'X-API-Key': '${secrets.apiKey}',
+  },
+})
+  .then((response) => response.json())
+  .then((ledger) => { document.getElementById('state').textContent = 'loaded ' + ledger.entries.length; });
+</script></body></html>`;
+}
+
+/** Serves the test page on 127.0.0.1:0; resolves with the server and its URL. */
+async function startTestPage(secrets) {
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url, 'http://localhost');
+    if (url.pathname === '/') {
+      response.writeHead(200, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Set-Cookie': [
+          `sid=${secrets.session}; Path=/; HttpOnly; SameSite=Lax`,
+          `csrftoken=${secrets.csrf}; Path=/; SameSite=Lax`,
+        ],
+      });
+      response.end(testPage(secrets));
+    } else if (url.pathname === '/api/ledger') {
+      // The page only gets its data with the credentials it was given.
+      const ok =
+        request.headers.authorization === `Bearer ${secrets.jwt}` &&
+        request.headers['x-csrf-token'] === secrets.csrf &&
+        (request.headers.cookie ?? '').includes(`sid=${secrets.session}`);
+      response.writeHead(ok ? 200 : 401, {
+        'Content-Type': 'application/json',
+        'Set-Cookie': `refresh=${secrets.refresh}; Path=/; HttpOnly`,
+      });
+      response.end(JSON.stringify(ok ? { entries: [101, 102, 103], user: 'dana' } : { error: 'unauthorized' }));
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}/` };
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+async function api(base, method, pathname, token, body) {
+  const response = await fetch(new URL(pathname, base), {
+    method,
+    headers: {
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  return response;
+}
+
+async function signIn(base, email) {
+  const response = await api(base, 'POST', '/api/v1/auth/token', null, { email, password: PASSWORD });
+  assert.equal(response.status, 201, `signing ${email} in: ${await response.clone().text()}`);
+  return (await response.json()).token;
+}
+
+/** Every file under `dir`, with its bytes. */
+async function filesUnder(dir) {
+  const files = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) {
+      const file = path.join(entry.parentPath ?? entry.path, entry.name);
+      files.push({ file, bytes: await readFile(file) });
+    }
+  }
+  return files;
+}
+
+// ---------------------------------------------------------------------------
+// Setup
+
+let server;
+let site;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  try {
+    accessSync(CHROMIUM_PATH, fsConstants.X_OK);
+  } catch {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`,
+    );
+  }
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  site?.server.close();
+  await stopServer(server);
+});
+
+process.once('exit', () => {
+  if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+});
+
+// ---------------------------------------------------------------------------
+// Tests
+
+test('a HAR recorded by Chromium is stored without its cookies, tokens and credential headers', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const secrets = makeSecrets();
+  site = await startTestPage(secrets);
+
+  // Record the problem the way a customer does.
+  const recordDir = await mkdtemp(path.join(os.tmpdir(), 'guichet-e2e-har-'));
+  const harPath = path.join(recordDir, 'ledger.har');
+  try {
+    const recording = await browser.newContext({ recordHar: { path: harPath, content: 'embed' } });
+    recording.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    const tab = await recording.newPage();
+    await tab.goto(site.url);
+    await tab.locator('#state', { hasText: 'loaded 3' }).waitFor();
+    await recording.close(); // writes the HAR file
+    const har = await readFile(harPath);
+
+    // The recording really holds every secret, in its raw form.
+    const recorded = JSON.parse(har.toString('utf8'));
+    assert.ok(recorded.log.entries.length >= 2, 'the page and its API call are recorded');
+    for (const [name, value] of Object.entries(secrets)) {
+      assert.ok(har.includes(value), `the recording holds the ${name} (${value})`);
+    }
+
+    // dana opens a case and uploads the recording.
+    const dana = await signIn(server.url, 'dana@acme.example');
+    const opened = await api(server.url, 'POST', '/api/v1/cases', dana, {
+      product: 'financials',
+      area: 'general_ledger',
+      environment: 'production',
+      impact: 'blocked',
+      scope: 'group',
+      subject: 'The ledger page loads slowly',
+      description: 'The ledger takes a minute to load after signing in.',
+    });
+    assert.equal(opened.status, 201, await opened.clone().text());
+    const { number } = await opened.json();
+    const form = new FormData();
+    form.append('file', new Blob([har], { type: 'application/octet-stream' }), 'ledger.har');
+    const uploaded = await fetch(new URL(`/api/v1/cases/${number}/attachments`, server.url), {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${dana}` },
+      body: form,
+    });
+    const stored = await uploaded.json();
+    assert.equal(uploaded.status, 201, JSON.stringify(stored));
+    assert.equal(stored.kind, 'har');
+    assert.equal(stored.name, 'ledger.har');
+    // sid, csrftoken, analytics_id, refresh: each in Set-Cookie, the Cookie
+    // headers and the HAR's cookie lists.
+    assert.ok(stored.removed.cookies >= 4, `cookies removed: ${JSON.stringify(stored.removed)}`);
+    assert.ok(stored.removed.authorization_headers > 0, `authorization headers removed: ${JSON.stringify(stored.removed)}`);
+    assert.ok(stored.removed.credential_headers > 0, `credential headers removed: ${JSON.stringify(stored.removed)}`);
+    assert.ok(stored.removed.parameters > 0, `secret parameters removed: ${JSON.stringify(stored.removed)}`);
+
+    // None of the recording's secrets is anywhere under the data directory:
+    // the storage root, the staging folder, the database.
+    const files = await filesUnder(server.dataDir);
+    const storageRoot = path.join(server.dataDir, 'files');
+    const objects = files.filter(({ file }) => file.startsWith(storageRoot + path.sep));
+    assert.equal(objects.length, 1, `one stored file under ${storageRoot}: ${objects.map((o) => o.file)}`);
+    assert.equal(createHash('sha256').update(objects[0].bytes).digest('hex'), stored.sha256);
+    assert.equal(objects[0].bytes.length, stored.size);
+    for (const { file, bytes } of files) {
+      for (const [name, value] of Object.entries(secrets)) {
+        assert.ok(!bytes.includes(value), `the ${name} (${value}) is in ${file}`);
+      }
+      // Nor the JWT's signature alone.
+      assert.ok(!bytes.includes(secrets.jwt.split('.')[2]), `the JWT's signature is in ${file}`);
+    }
+
+    // The stored file, downloaded back, is still a HAR file with every entry.
+    const download = await api(server.url, 'GET', stored.url, dana);
+    assert.equal(download.status, 200);
+    assert.match(download.headers.get('content-disposition'), /^attachment; filename="ledger\.har"/);
+    assert.equal(download.headers.get('x-content-type-options'), 'nosniff');
+    const downloaded = Buffer.from(await download.arrayBuffer());
+    assert.ok(downloaded.equals(objects[0].bytes), 'the download is the stored file');
+    const clean = JSON.parse(downloaded.toString('utf8'));
+    assert.equal(clean.log.version, recorded.log.version);
+    assert.equal(clean.log.entries.length, recorded.log.entries.length);
+    clean.log.entries.forEach((entry, i) => {
+      const original = recorded.log.entries[i];
+      assert.equal(new URL(entry.request.url).pathname, new URL(original.request.url).pathname);
+      assert.equal(entry.response.status, original.response.status);
+      assert.deepEqual(entry.timings, original.timings);
+      assert.ok(Array.isArray(entry.request.headers) && Array.isArray(entry.request.cookies));
+    });
+    // Non-secret content stays.
+    const ledger = clean.log.entries.find((e) => new URL(e.request.url).pathname === '/api/ledger');
+    assert.deepEqual(JSON.parse(ledger.response.content.text), { entries: [101, 102, 103], user: 'dana' });
+    assert.equal(new URL(ledger.request.url).searchParams.get('page'), '2');
+
+    // The case page tells dana what was removed.
+    const listed = await (await api(server.url, 'GET', `/api/v1/cases/${number}/attachments`, dana)).json();
+    const words = listed[0].removed_words;
+    assert.match(words, /cookies/);
+    const browsing = await browser.newContext({ locale: 'en-US' });
+    browsing.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    const tab2 = await browsing.newPage();
+    await tab2.goto(new URL('/login', server.url).href);
+    await tab2.locator('#email').fill('dana@acme.example');
+    await tab2.locator('#password').fill(PASSWORD);
+    await Promise.all([tab2.waitForURL((u) => u.pathname === '/'), tab2.locator('form[action="/login"] button[type=submit]').click()]);
+    await tab2.goto(new URL(`/cases/${number}`, server.url).href);
+    const text = (await tab2.locator('main').textContent()).replace(/\s+/g, ' ');
+    assert.ok(text.includes('File attached: ledger.har'), `the case page names the file: ${text.slice(0, 2000)}`);
+    assert.ok(text.includes(words), `the case page says "${words}"`);
+    await browsing.close();
+  } finally {
+    await rm(recordDir, { recursive: true, force: true });
+  }
+});
