@@ -1243,3 +1243,55 @@ async fn r9_product_and_question_followers_are_told_by_mail_until_they_stop() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn r9_the_posting_limit_and_the_experts_wait_are_configured() {
+    crate::helpers::on_each_engine_with(
+        |config: &mut guichet::config::Config| {
+            config.community.new_account_posts_per_day = 2;
+            config.community.unanswered_after = "1s".into();
+        },
+        |app| async move {
+            let marie = app.token("marie@lumiere.example").await;
+            let lead = app.token("lead@support.example").await;
+            let coach = app.token("coach@support.example").await;
+            let first = ask(&app, &marie, "Première question de la journée", "Texte.").await;
+            let second = ask(&app, &marie, "Deuxième question de la journée", "Texte.").await;
+            problem(
+                call(
+                    &app,
+                    Method::POST,
+                    "/api/v1/community/questions",
+                    &marie,
+                    Some(json!({"title": "Troisième question de la journée", "body": "x", "product": "time"})),
+                )
+                .await,
+                StatusCode::TOO_MANY_REQUESTS,
+                "posting_rate_limited",
+            )
+            .await;
+            // Unanswered for a second: on the experts' queue (not after a day).
+            tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+            let queued = |token: String| {
+                let app = app.clone();
+                async move {
+                    let queue = ok(
+                        call(&app, Method::GET, "/api/v1/community/queue", &token, None).await,
+                        StatusCode::OK,
+                    )
+                    .await;
+                    queue
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|q| q["id"].as_str().unwrap().to_owned())
+                        .collect::<Vec<_>>()
+                }
+            };
+            assert_eq!(queued(lead.clone()).await, [first.clone(), second.clone()]);
+            answer(&app, &coach, &first, "Voici la réponse.").await;
+            assert_eq!(queued(lead.clone()).await, [second]);
+        },
+    )
+    .await;
+}

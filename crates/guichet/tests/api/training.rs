@@ -57,16 +57,21 @@ async fn course(app: &App, slug: &str, format: &str, lang: &str) -> String {
 /// A classroom session in Paris, 09:00 to 17:00 local time, about
 /// `hours_from_now` from now.
 async fn session(app: &App, course: &str, capacity: i64, hours_from_now: i64) -> Value {
+    session_in(app, course, capacity, hours_from_now, "Europe/Paris").await
+}
+
+/// A classroom session in `zone`, 09:00 to 17:00 local time, about
+/// `hours_from_now` from now.
+async fn session_in(app: &App, course: &str, capacity: i64, hours_from_now: i64, zone: &str) -> Value {
     let coach = app.token("coach@support.example").await;
     let trainer = app.user_id("coach@support.example").await;
-    // 09:00 in Paris on the day `hours_from_now` falls on: 15 hours
-    // before it at the earliest, 9 after at the latest.
-    let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
-    let day = paris
+    // 09:00 there on the day `hours_from_now` falls on.
+    let local = jiff::tz::TimeZone::get(zone).unwrap();
+    let day = local
         .to_datetime(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(hours_from_now))
         .date();
-    let start = paris.to_timestamp(day.at(9, 0, 0, 0)).unwrap();
-    let end = paris.to_timestamp(day.at(17, 0, 0, 0)).unwrap();
+    let start = local.to_timestamp(day.at(9, 0, 0, 0)).unwrap();
+    let end = local.to_timestamp(day.at(17, 0, 0, 0)).unwrap();
     ok(
         call(
             app,
@@ -76,9 +81,9 @@ async fn session(app: &App, course: &str, capacity: i64, hours_from_now: i64) ->
             Some(json!({
                 "starts_at": start.to_string(),
                 "ends_at": end.to_string(),
-                "time_zone": "Europe/Paris",
+                "time_zone": zone,
                 "capacity": capacity,
-                "place": "Paris — salle Lumière",
+                "place": if zone == "Europe/Paris" { "Paris — salle Lumière" } else { zone },
                 "trainer": trainer,
             })),
         )
@@ -277,6 +282,188 @@ async fn r10_parallel_enrolments_never_exceed_the_capacity() {
     .await;
 }
 
+/// The session's roster as the trainer sees it: (learner's id, status,
+/// waiting position) in order, seats first.
+async fn roster(app: &App, session: &str) -> (Value, Vec<(String, String, Option<i64>)>) {
+    let coach = app.token("coach@support.example").await;
+    let roster = ok(
+        call(
+            app,
+            Method::GET,
+            &format!("/api/v1/training/sessions/{session}/roster"),
+            &coach,
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let lines = roster["enrolments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["learner"]["id"].as_str().unwrap().to_owned(),
+                e["status"].as_str().unwrap().to_owned(),
+                e["waiting_position"].as_i64(),
+            )
+        })
+        .collect();
+    (roster["session"].clone(), lines)
+}
+
+#[tokio::test]
+async fn r10_one_seat_under_parallel_enrolments_and_cancellations() {
+    on_each_engine(|app| async move {
+        let id = course(&app, "une-place", "classroom", "fr").await;
+        let session = session(&app, &id, 1, 24 * 20).await;
+        let session_id = session["id"].as_str().unwrap().to_owned();
+        let people = [
+            "dana@acme.example",
+            "ulysse@acme.example",
+            "chef@lumiere.example",
+            "marie@lumiere.example",
+            "bruce@koala.example",
+            "fiona@thistle.example",
+            "thabo@springbok.example",
+            "jonas@brezel.example",
+            "pat@northwind.example",
+            "rita@redwood.example",
+            "sam@redwood.example",
+            "analyst@support.example",
+        ];
+        let mut tokens = std::collections::HashMap::new();
+        let mut emails = std::collections::HashMap::new();
+        for email in people {
+            tokens.insert(app.user_id(email).await, app.token(email).await);
+            emails.insert(app.user_id(email).await, email);
+        }
+        let user = |email: &str| {
+            emails
+                .iter()
+                .find(|(_, e)| **e == email)
+                .map(|(id, _)| id.clone())
+                .unwrap()
+        };
+        // Each task enrols or cancels; all of them at once.
+        let run = |jobs: Vec<(String, Option<String>)>| {
+            let app = app.clone();
+            let session_id = session_id.clone();
+            async move {
+                let mut tasks = Vec::new();
+                for (token, cancel) in jobs {
+                    let app = app.clone();
+                    let session_id = session_id.clone();
+                    tasks.push(tokio::spawn(async move {
+                        let response = match cancel {
+                            Some(enrolment) => {
+                                call(
+                                    &app,
+                                    Method::POST,
+                                    &format!("/api/v1/training/enrolments/{enrolment}/cancel"),
+                                    &token,
+                                    None,
+                                )
+                                .await
+                            }
+                            None => enrol(&app, &token, &session_id, json!({})).await,
+                        };
+                        assert!(response.status().is_success(), "{}", response.status());
+                    }));
+                }
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            }
+        };
+        let enrolment_of = |learner: &str| {
+            let app = app.clone();
+            let token = tokens[learner].clone();
+            async move {
+                let record = ok(
+                    call(&app, Method::GET, "/api/v1/training/enrolments", &token, None).await,
+                    StatusCode::OK,
+                )
+                .await;
+                record
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|e| e["course"]["slug"] == "une-place" && e["status"] != "cancelled")
+                    .map(|e| e["id"].as_str().unwrap().to_owned())
+                    .unwrap()
+            }
+        };
+
+        // Eight at once: one seat, seven in order on the waiting list.
+        let first: Vec<String> = people[..8].iter().map(|e| user(e)).collect();
+        run(first.iter().map(|u| (tokens[u].clone(), None)).collect()).await;
+        let (totals, lines) = roster(&app, &session_id).await;
+        assert_eq!(
+            (totals["seats_taken"].as_i64(), totals["waiting"].as_i64()),
+            (Some(1), Some(7))
+        );
+        assert_eq!(lines[0].1, "enrolled");
+        assert_eq!(
+            lines[1..].iter().map(|l| l.2).collect::<Vec<_>>(),
+            (1..=7).map(Some).collect::<Vec<_>>()
+        );
+        let holder = lines[0].0.clone();
+        let next = lines[1].0.clone();
+
+        // The seat is given up while four more enrol: the first of the
+        // waiting list has it, whatever the order; the newcomers wait.
+        let holder_enrolment = enrolment_of(&holder).await;
+        let mut jobs: Vec<(String, Option<String>)> =
+            people[8..].iter().map(|e| (tokens[&user(e)].clone(), None)).collect();
+        jobs.push((tokens[&holder].clone(), Some(holder_enrolment)));
+        run(jobs).await;
+        let (totals, lines) = roster(&app, &session_id).await;
+        assert_eq!(
+            (totals["seats_taken"].as_i64(), totals["waiting"].as_i64()),
+            (Some(1), Some(10))
+        );
+        assert_eq!((lines[0].0.as_str(), lines[0].1.as_str()), (next.as_str(), "enrolled"));
+        let told = mails_to(&app, emails[&next]).await;
+        assert_eq!(told.len(), 1, "the promoted learner is told: {told:?}");
+
+        // The seat holder and the next three leave at once: the seat goes
+        // to the first who stays, and never to two people.
+        let leaving: Vec<String> = lines[..4].iter().map(|l| l.0.clone()).collect();
+        let stays = lines[4].0.clone();
+        let mut jobs = Vec::new();
+        for learner in &leaving {
+            jobs.push((tokens[learner].clone(), Some(enrolment_of(learner).await)));
+        }
+        run(jobs).await;
+        let (totals, lines) = roster(&app, &session_id).await;
+        assert_eq!(
+            (totals["seats_taken"].as_i64(), totals["waiting"].as_i64()),
+            (Some(1), Some(6))
+        );
+        assert_eq!((lines[0].0.as_str(), lines[0].1.as_str()), (stays.as_str(), "enrolled"));
+        assert_eq!(
+            lines[1..].iter().map(|l| l.2).collect::<Vec<_>>(),
+            (1..=6).map(Some).collect::<Vec<_>>()
+        );
+        assert_eq!(mails_to(&app, emails[&stays]).await.len(), 1);
+    })
+    .await;
+}
+
+/// The mails waiting in the outbox for `to`, as JSON.
+async fn mails_to(app: &App, to: &str) -> Vec<Value> {
+    app.store
+        .pending_outbox("mail", jiff::Timestamp::now(), 500)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| serde_json::from_str::<Value>(&m.payload).unwrap())
+        .filter(|m| m["to"] == to)
+        .collect()
+}
+
 #[tokio::test]
 async fn r10_deadlines_colleagues_completion_records_catalogue_and_invitation() {
     on_each_engine(|app| async move {
@@ -448,6 +635,17 @@ async fn r10_deadlines_colleagues_completion_records_catalogue_and_invitation() 
         let filtered = ok(filtered, StatusCode::OK).await;
         let slugs: Vec<&str> = filtered["courses"].as_array().unwrap().iter().map(|c| c["slug"].as_str().unwrap()).collect();
         assert_eq!(slugs, ["consolidation"]);
+        for (product, expected) in [("financials", 2), ("time", 0)] {
+            let listed = ok(
+                app.request(Method::GET, &format!("/api/v1/training/courses?product={product}"), None)
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::OK,
+            )
+            .await;
+            assert_eq!(listed["courses"].as_array().unwrap().len(), expected, "{product}: {listed}");
+        }
         let online_only = ok(
             app.request(Method::GET, "/api/v1/training/courses?format=e-learning", None).send().await.unwrap(),
             StatusCode::OK,
@@ -613,11 +811,75 @@ async fn r10_portal_catalogue_and_enrolment_in_french() {
         let (_, mine) = page(&marie, &app, "/training/me").await;
         assert!(mine.contains("Les bases de la comptabilité générale"));
         assert!(mine.contains("invitation.ics"));
+        // A session elsewhere: its own time, and the reader's (Paris, for Marie's company).
+        // (`course` is the page above.)
+        let id = crate::training::course(&app, "a-sydney", "classroom", "fr").await;
+        let sydney = session_in(&app, &id, 5, 24 * 15, "Australia/Sydney").await;
+        let start: jiff::Timestamp = sydney["starts_at"].as_str().unwrap().parse().unwrap();
+        let in_paris = jiff::tz::TimeZone::get("Europe/Paris")
+            .unwrap()
+            .to_datetime(start)
+            .strftime("%Y-%m-%d %H:%M (Europe/Paris)")
+            .to_string();
+        let (_, elsewhere) = page(&marie, &app, "/training/courses/a-sydney").await;
+        assert!(elsewhere.contains("09:00 (Australia/Sydney)"), "{elsewhere}");
+        assert!(
+            elsewhere.contains(&in_paris),
+            "the reader's time, {in_paris}: {elsewhere}"
+        );
+        let (_, at_home) = page(&marie, &app, "/training/courses/les-bases-de-la-comptabilite-generale").await;
+        assert!(!at_home.contains("votre heure"), "no second time in one's own zone");
         // Anyone browses the catalogue; enrolling needs signing in.
         let anonymous = reqwest::Client::new();
         let (status, public) = page(&anonymous, &app, "/training/courses/general-ledger-fundamentals").await;
         assert_eq!(status, StatusCode::OK);
         assert!(public.contains("Sign in to enrol"));
     })
+    .await;
+}
+
+#[tokio::test]
+async fn r10_the_cancellation_deadline_is_configured() {
+    crate::helpers::on_each_engine_with(
+        |config: &mut guichet::config::Config| config.training.cancel_deadline_hours = 24 * 7,
+        |app| async move {
+            let id = course(&app, "delai", "classroom", "fr").await;
+            // Five days ahead: free to give up by default (48 hours), not with a week.
+            let close = session(&app, &id, 5, 24 * 5).await;
+            let far = session(&app, &id, 5, 24 * 10).await;
+            let marie = app.token("marie@lumiere.example").await;
+            let mut enrolments = Vec::new();
+            for session in [&close, &far] {
+                let enrolled = ok(
+                    enrol(&app, &marie, session["id"].as_str().unwrap(), json!({})).await,
+                    StatusCode::CREATED,
+                )
+                .await;
+                enrolments.push(enrolled["id"].as_str().unwrap().to_owned());
+            }
+            let cancel = |enrolment: String| {
+                let app = app.clone();
+                let marie = marie.clone();
+                async move {
+                    call(
+                        &app,
+                        Method::POST,
+                        &format!("/api/v1/training/enrolments/{enrolment}/cancel"),
+                        &marie,
+                        None,
+                    )
+                    .await
+                }
+            };
+            problem(
+                cancel(enrolments[0].clone()).await,
+                StatusCode::CONFLICT,
+                "cancel_deadline_passed",
+            )
+            .await;
+            let cancelled = ok(cancel(enrolments[1].clone()).await, StatusCode::OK).await;
+            assert_eq!(cancelled["enrolment"]["status"], "cancelled");
+        },
+    )
     .await;
 }
