@@ -385,7 +385,7 @@ async fn r17_a_recording_is_stored_without_its_secrets_and_the_case_says_what_wa
 
 #[tokio::test]
 async fn r17_html_is_never_served_as_html() {
-    on_each_engine_with(
+    on_each_storage(
         |_: &mut Config| {},
         |app| async move {
             let dana = app.token("dana@acme.example").await;
@@ -653,7 +653,8 @@ async fn r17_another_companys_user_gets_404_and_staff_downloads_are_audited() {
 #[tokio::test]
 async fn r17_a_closed_cases_files_are_deleted_after_the_retention_period() {
     on_each_storage(
-        |_: &mut Config| {},
+        // Configured: 30 days (the default is 90).
+        |config: &mut Config| config.files.retention_days = 30,
         |app| async move {
             let dana = app.token("dana@acme.example").await;
             let number = open_case(&app, &dana).await;
@@ -672,19 +673,19 @@ async fn r17_a_closed_cases_files_are_deleted_after_the_retention_period() {
                 app.config.web_settings(),
                 guichet_web::Clock::system(),
             );
-            // Closed yesterday: kept.
+            // Closed 29 days ago: kept.
             case.status = guichet_domain::case::CaseStatus::Closed;
-            case.closed_at = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24));
+            case.closed_at = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 29));
             app.store.change_case(&case, Default::default()).await.unwrap();
             assert_eq!(guichet_web::attachments::apply_retention(&state).await.unwrap(), 0);
-            // Closed 91 days ago: deleted, with an event on the case.
+            // Closed 31 days ago: deleted, with an event on the case.
             let mut case = app
                 .store
                 .case_by_number(guichet_domain::case::CaseNumber(number))
                 .await
                 .unwrap()
                 .unwrap();
-            case.closed_at = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 91));
+            case.closed_at = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 31));
             app.store.change_case(&case, Default::default()).await.unwrap();
             assert_eq!(guichet_web::attachments::apply_retention(&state).await.unwrap(), 1);
             assert!(stored_objects(&app).await.is_empty());
@@ -706,6 +707,204 @@ async fn r17_a_closed_cases_files_are_deleted_after_the_retention_period() {
                 .clone();
             assert_eq!(deleted["data"]["count"], 1);
             assert_eq!(guichet_web::attachments::apply_retention(&state).await.unwrap(), 0);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn r17_analysts_attach_files_too_to_the_case_or_a_comment_and_a_closed_case_takes_none() {
+    on_each_storage(
+        |_: &mut Config| {},
+        |app| async move {
+            let dana = app.token("dana@acme.example").await;
+            let analyst = app.token("analyst@support.example").await;
+            let number = open_case(&app, &dana).await;
+            let base = format!("/api/v1/cases/{number}");
+
+            // The analyst attaches a file to the case; dana reads it.
+            let fix = upload(&app, &analyst, number, "fix.log", b"apply patch 4711\n".to_vec()).await;
+            assert_eq!(fix.status(), StatusCode::CREATED);
+            let fix = json(fix).await;
+            let analyst_id = app.user_id("analyst@support.example").await;
+            assert_eq!(fix["uploaded_by"]["id"], analyst_id.as_str(), "{fix}");
+            assert!(fix["comment"].is_null());
+            let download = app.get(fix["url"].as_str().unwrap(), &dana).await;
+            assert_eq!(download.bytes().await.unwrap().as_ref(), b"apply patch 4711\n");
+
+            // dana attaches a file to her comment.
+            let commented = app
+                .send_json(
+                    Method::POST,
+                    &format!("{base}/comments"),
+                    Some(&dana),
+                    json!({"body": "The log of this morning is attached."}),
+                )
+                .await;
+            assert_eq!(commented.status(), StatusCode::CREATED);
+            let comment = json(app.get(&base, &dana).await).await["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|e| e["kind"] == "commented")
+                .expect("the comment on the timeline")["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let form = Form::new().text("comment", comment.clone()).part(
+                "file",
+                Part::bytes(b"09:00 ERROR ledger timeout\n".to_vec()).file_name("morning.log"),
+            );
+            let response = app
+                .request(Method::POST, &format!("{base}/attachments"), Some(&dana))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+            assert_eq!(json(response).await["comment"], comment.as_str());
+            let files = json(app.get(&format!("{base}/attachments"), &analyst).await).await;
+            let on_comment: Vec<_> = files
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["comment"] == comment.as_str())
+                .collect();
+            assert_eq!(on_comment.len(), 1, "{files}");
+            assert_eq!(on_comment[0]["name"], "morning.log");
+
+            // A comment the case does not have: refused, nothing stored.
+            let form = Form::new()
+                .text("comment", "no-such-comment")
+                .part("file", Part::bytes(b"x\n".to_vec()).file_name("x.log"));
+            let response = app
+                .request(Method::POST, &format!("{base}/attachments"), Some(&dana))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            problem(response, StatusCode::UNPROCESSABLE_ENTITY, "unknown_comment").await;
+            assert_eq!(stored_objects(&app).await.len(), 2);
+            assert_eq!(staged_files(&app), 0);
+
+            // A closed case takes no more files.
+            let mut case = app
+                .store
+                .case_by_number(guichet_domain::case::CaseNumber(number))
+                .await
+                .unwrap()
+                .unwrap();
+            case.status = guichet_domain::case::CaseStatus::Closed;
+            case.closed_at = Some(jiff::Timestamp::now());
+            app.store.change_case(&case, Default::default()).await.unwrap();
+            let refused = upload(&app, &dana, number, "late.log", b"late\n".to_vec()).await;
+            problem(refused, StatusCode::CONFLICT, "case_closed").await;
+            assert_eq!(stored_objects(&app).await.len(), 2);
+            assert_eq!(staged_files(&app), 0);
+        },
+    )
+    .await;
+}
+
+/// A zip archive of `entries`, stored without compression (what a zip tool
+/// writes for `zip -0`).
+fn stored_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in entries {
+        let offset = out.len() as u32;
+        let (crc, size, name_len) = (crc32(data), data.len() as u32, name.len() as u16);
+        // Version 2.0, no flags, stored, 1980-01-01 00:00.
+        let common = |v: &mut Vec<u8>| {
+            for half in [20u16, 0, 0, 0, 0x21] {
+                v.extend_from_slice(&half.to_le_bytes());
+            }
+            for word in [crc, size, size] {
+                v.extend_from_slice(&word.to_le_bytes());
+            }
+            v.extend_from_slice(&name_len.to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes());
+        };
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        common(&mut out);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&20u16.to_le_bytes());
+        common(&mut central);
+        for half in [0u16, 0, 0] {
+            central.extend_from_slice(&half.to_le_bytes());
+        }
+        central.extend_from_slice(&0u32.to_le_bytes());
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let (count, central_at, central_size) = (entries.len() as u16, out.len() as u32, central.len() as u32);
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    for half in [0u16, 0, count, count] {
+        out.extend_from_slice(&half.to_le_bytes());
+    }
+    out.extend_from_slice(&central_size.to_le_bytes());
+    out.extend_from_slice(&central_at.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+#[tokio::test]
+async fn r17_a_zips_recording_and_log_are_scrubbed_and_a_zip_nested_too_deep_is_refused() {
+    on_each_storage(
+        |_: &mut Config| {},
+        |app| async move {
+            let dana = app.token("dana@acme.example").await;
+            let number = open_case(&app, &dana).await;
+            let log = b"10:00 INFO start\n10:01 DEBUG password=hunter2hunter2\n";
+            let archive = stored_zip(&[("capture/hang.har", &recording()), ("app.log", log)]);
+            let response = upload(&app, &dana, number, "diagnostics.zip", archive).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::CREATED,
+                "{}",
+                response.text().await.unwrap()
+            );
+            let stored = json(response).await;
+            assert_eq!(stored["kind"], "zip");
+            assert_eq!(stored["removed"]["cookies"], 3, "{stored}");
+            assert_eq!(stored["removed"]["authorization_headers"], 1, "{stored}");
+            assert_eq!(stored["removed"]["credential_headers"], 1, "{stored}");
+            // The session in the page's title and the CSRF token in the
+            // response (the HAR), the password (the log).
+            assert_eq!(stored["removed"]["parameters"], 3, "{stored}");
+            let objects = stored_objects(&app).await;
+            assert_eq!(objects.len(), 1);
+            assert!(objects[0].1.starts_with(b"PK\x03\x04"), "the stored file is a zip");
+
+            // Five archives deep: refused, nothing stored.
+            let mut nested = stored_zip(&[("deep.log", b"x\n")]);
+            for level in 0..5 {
+                nested = stored_zip(&[(&format!("level{level}.zip"), &nested)]);
+            }
+            let refused = upload(&app, &dana, number, "nested.zip", nested).await;
+            problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "zip_bomb").await;
+            let broken = upload(&app, &dana, number, "broken.zip", b"PK\x03\x04broken".to_vec()).await;
+            problem(broken, StatusCode::UNPROCESSABLE_ENTITY, "invalid_archive").await;
+            assert_eq!(stored_objects(&app).await.len(), 1);
+            assert_eq!(staged_files(&app), 0);
         },
     )
     .await;
