@@ -9,9 +9,11 @@ use anyhow::Context;
 use guichet_domain::case::{AnswerFields, Case};
 use guichet_domain::contact::SupportPolicy;
 use guichet_domain::email::EmailAddress;
+use guichet_search::SearchIndex;
 use guichet_store::Store;
 use guichet_web::auth::Caller;
 use guichet_web::cases::{self, OpenCase};
+use guichet_web::knowledge::Search;
 use guichet_web::{AppState, Clock, WebSettings};
 use jiff::{SignedDuration, Timestamp};
 
@@ -211,6 +213,9 @@ struct Story {
     store: Store,
     policy: SupportPolicy,
     settings: WebSettings,
+    /// One index for every actor: each state would otherwise make its own,
+    /// and hundreds of index writers left the demo holding 2 GB.
+    search: Arc<Search>,
     at: Arc<Mutex<Timestamp>>,
 }
 
@@ -218,7 +223,13 @@ impl Story {
     async fn actor(&self, email: &str) -> anyhow::Result<Actor> {
         let at = self.at.clone();
         let clock = Clock::from_fn(move || *at.lock().expect("the demo clock"));
-        let state = AppState::new(self.store.clone(), self.policy.clone(), self.settings.clone(), clock);
+        let state = AppState::with_search(
+            self.store.clone(),
+            self.policy.clone(),
+            self.settings.clone(),
+            clock,
+            self.search.clone(),
+        );
         let user = self
             .store
             .user_by_email(&EmailAddress::parse(email)?)
@@ -248,6 +259,7 @@ pub async fn seed(
     if store.setting(MARKER).await?.is_some() {
         return Ok(false);
     }
+    let search = Search::new(SearchIndex::in_memory());
     let start = now - SignedDuration::from_hours(24 * 60);
     let spacing = SignedDuration::from_secs(60 * 60 * 24 * 60 / COUNT as i64);
     // Open every case first, in order, so numbers follow the story.
@@ -257,6 +269,7 @@ pub async fn seed(
             store: store.clone(),
             policy: policy.clone(),
             settings: settings.clone(),
+            search: search.clone(),
             at: Arc::new(Mutex::new(start)),
         };
         let mut dice = Dice(index + 1);
@@ -310,6 +323,7 @@ pub async fn seed(
             store: store.clone(),
             policy: policy.clone(),
             settings: settings.clone(),
+            search: search.clone(),
             at: Arc::new(Mutex::new(at)),
         };
         lives.spawn(async move { live(story, index, case, at, now).await });
@@ -319,7 +333,13 @@ pub async fn seed(
     }
     // The clocks' alarms over those 60 days, as the watcher would have
     // raised them.
-    let watcher = AppState::new(store.clone(), policy.clone(), settings.clone(), Clock::fixed(now));
+    let watcher = AppState::with_search(
+        store.clone(),
+        policy.clone(),
+        settings.clone(),
+        Clock::fixed(now),
+        search,
+    );
     while cases::watch_clocks(&watcher).await.map_err(failed)? > 0 {}
     // Nobody should be mailed about the demo's past.
     store.complete_outbox_before("notification", now, now).await?;
