@@ -296,6 +296,50 @@ impl Default for PostingLimit {
 /// The window the posting limit counts over.
 pub const POSTING_WINDOW: SignedDuration = SignedDuration::from_hours(24);
 
+/// What a post made now must stay within: fewer than `max` posts of its
+/// author after `since`. The store counts them again inside the post's
+/// transaction, so that posts sent in parallel do not slip past the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostingQuota {
+    pub since: Timestamp,
+    pub max: u32,
+    /// When a post refused over the quota may be tried again: when the
+    /// oldest post in the window leaves it (posts sent in parallel with
+    /// this one are as old as now).
+    pub retry_at: Timestamp,
+}
+
+impl PostingQuota {
+    pub fn refusal(&self) -> Refusal {
+        Refusal::RateLimited {
+            per_day: self.max,
+            retry_at: self.retry_at,
+        }
+    }
+}
+
+/// R9: the quota of a member whose account was made at `account_created`
+/// and who posted at the instants `recent`; none for the vendor's staff
+/// and for accounts no longer new.
+pub fn posting_quota(
+    actor: &Actor,
+    account_created: Timestamp,
+    recent: &[Timestamp],
+    limit: PostingLimit,
+    now: Timestamp,
+) -> Option<PostingQuota> {
+    if actor.is_vendor_staff() || account_created + limit.new_account <= now {
+        return None;
+    }
+    let since = now - POSTING_WINDOW;
+    let oldest = recent.iter().filter(|at| **at > since).min().copied().unwrap_or(now);
+    Some(PostingQuota {
+        since,
+        max: limit.per_day,
+        retry_at: oldest + POSTING_WINDOW,
+    })
+}
+
 /// Whether a member whose account was made at `account_created` may post
 /// now, having posted at the instants `recent` (the last 24 hours, oldest
 /// first). The vendor's staff are never limited.
@@ -306,20 +350,14 @@ pub fn may_post(
     limit: PostingLimit,
     now: Timestamp,
 ) -> Result<(), Refusal> {
-    if actor.is_vendor_staff() || account_created + limit.new_account <= now {
+    let Some(quota) = posting_quota(actor, account_created, recent, limit, now) else {
         return Ok(());
+    };
+    if recent.iter().filter(|at| **at > quota.since).count() < quota.max as usize {
+        Ok(())
+    } else {
+        Err(quota.refusal())
     }
-    let window_start = now - POSTING_WINDOW;
-    let within: Vec<&Timestamp> = recent.iter().filter(|at| **at > window_start).collect();
-    if within.len() < limit.per_day as usize {
-        return Ok(());
-    }
-    // The oldest post in the window leaves it first.
-    let oldest = within.iter().min().map_or(now, |at| **at);
-    Err(Refusal::RateLimited {
-        per_day: limit.per_day,
-        retry_at: oldest + POSTING_WINDOW,
-    })
 }
 
 /// Reputation: 15 for each accepted answer, 10 for each up vote received,
@@ -506,6 +544,23 @@ mod tests {
         assert!(may_post(&marie, at(-3600 * 24 * 8), &posts, limit, now).is_ok());
         let coach = actor("coach", CompanyKind::Vendor, &[Role::SupportCoach]);
         assert!(may_post(&coach, created, &posts, limit, now).is_ok());
+        // The quota the store holds a post to: the same rule.
+        assert_eq!(
+            posting_quota(&marie, created, &posts, limit, now),
+            Some(PostingQuota {
+                since: now - POSTING_WINDOW,
+                max: 3,
+                retry_at: at(3600) + POSTING_WINDOW,
+            })
+        );
+        let first_post = posting_quota(&marie, created, &[], limit, now).unwrap();
+        assert_eq!(
+            first_post.retry_at,
+            now + POSTING_WINDOW,
+            "posts sent with it are as old as now"
+        );
+        assert_eq!(posting_quota(&marie, at(-3600 * 24 * 8), &posts, limit, now), None);
+        assert_eq!(posting_quota(&coach, created, &posts, limit, now), None);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! what the experts' queue, profiles and the search indexer read.
 
 use guichet_domain::article::ArticleId;
-use guichet_domain::community::{AnswerId, CommentId, PostBody, QuestionId, QuestionTitle, Subscription, Vote};
+use guichet_domain::community::{
+    AnswerId, CommentId, PostBody, PostingQuota, QuestionId, QuestionTitle, Subscription, Vote,
+};
 use guichet_domain::product::{AreaKey, ProductKey};
 use guichet_domain::user::{Language, UserId};
 use jiff::Timestamp;
@@ -11,6 +13,34 @@ use jiff::Timestamp;
 use crate::cases::insert_rows;
 use crate::error::constraint;
 use crate::{OutboxMessage, Result, Store, StoreError, instant, micros};
+
+/// R9: inside a post's transaction, with a quota: the author's row is
+/// locked first (an update that changes nothing), so that posts of one
+/// account sent in parallel are counted one after the other;
+/// `Conflict("posting_rate")` when the author already has `quota.max`
+/// posts since `quota.since`.
+macro_rules! within_quota {
+    ($tx:ident, $author:expr, $quota:expr) => {
+        if let Some(quota) = $quota {
+            sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+                .bind(&$author.0)
+                .execute(&mut *$tx)
+                .await?;
+            let posts: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM community_questions WHERE author_id = $1 AND created_at > $2) \
+                 + (SELECT COUNT(*) FROM community_answers WHERE author_id = $1 AND created_at > $2) \
+                 + (SELECT COUNT(*) FROM community_comments WHERE author_id = $1 AND created_at > $2)",
+            )
+            .bind(&$author.0)
+            .bind(micros(quota.since))
+            .fetch_one(&mut *$tx)
+            .await?;
+            if posts >= i64::from(quota.max) {
+                return Err(StoreError::Conflict("posting_rate"));
+            }
+        }
+    };
+}
 
 /// A question as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,8 +421,14 @@ fn changed(rows: u64, what: &'static str) -> Result<()> {
 impl Store {
     /// R9: a new question, its first revision, its author following it, and
     /// the notifications and index row of `outbox`.
-    pub async fn ask_question(&self, question: &NewQuestion, outbox: &[OutboxMessage]) -> Result<()> {
+    pub async fn ask_question(
+        &self,
+        question: &NewQuestion,
+        quota: Option<PostingQuota>,
+        outbox: &[OutboxMessage],
+    ) -> Result<()> {
         transaction!(self, |tx| {
+            within_quota!(tx, question.author, quota);
             sqlx::query(
                 "INSERT INTO community_questions (id, author_id, title, body, product_key, area_key, tags, lang, \
                  version, created_at, updated_at, active_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $9)",
@@ -530,6 +566,7 @@ impl Store {
     }
 
     /// R9: an answer with its first revision; the question is active again.
+    #[allow(clippy::too_many_arguments)]
     pub async fn post_answer(
         &self,
         id: &AnswerId,
@@ -537,9 +574,11 @@ impl Store {
         author: &UserId,
         body: &PostBody,
         at: Timestamp,
+        quota: Option<PostingQuota>,
         outbox: &[OutboxMessage],
     ) -> Result<()> {
         transaction!(self, |tx| {
+            within_quota!(tx, author, quota);
             sqlx::query(
                 "INSERT INTO community_answers (id, question_id, author_id, body, version, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, 1, $5, $5)",
@@ -572,6 +611,7 @@ impl Store {
     }
 
     /// A comment on a question or on one of its answers.
+    #[allow(clippy::too_many_arguments)]
     pub async fn post_comment(
         &self,
         id: &CommentId,
@@ -580,8 +620,10 @@ impl Store {
         author: &UserId,
         body: &PostBody,
         at: Timestamp,
+        quota: Option<PostingQuota>,
     ) -> Result<()> {
         transaction!(self, |tx| {
+            within_quota!(tx, author, quota);
             sqlx::query(
                 "INSERT INTO community_comments (id, question_id, answer_id, author_id, body, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -1441,7 +1483,7 @@ mod tests {
                 &["clôture", "gl"],
                 now(),
             );
-            store.ask_question(&asked, &[]).await.unwrap();
+            store.ask_question(&asked, None, &[]).await.unwrap();
             let stored = store.question(&asked.id).await.unwrap().unwrap();
             assert_eq!(stored.tags, ["clôture", "gl"]);
             assert_eq!(stored.answers, 0);
@@ -1456,13 +1498,22 @@ mod tests {
                     &coach.id,
                     &body("Rouvrez la période."),
                     later,
+                    None,
                     &[],
                 )
                 .await
                 .unwrap();
             let other_answer = AnswerId(crate::new_id());
             store
-                .post_answer(&other_answer, &asked.id, &chef.id, &body("Aucune idée."), later, &[])
+                .post_answer(
+                    &other_answer,
+                    &asked.id,
+                    &chef.id,
+                    &body("Aucune idée."),
+                    later,
+                    None,
+                    &[],
+                )
                 .await
                 .unwrap();
             assert!(matches!(
@@ -1473,6 +1524,7 @@ mod tests {
                         &chef.id,
                         &body("x"),
                         later,
+                        None,
                         &[]
                     )
                     .await,
@@ -1543,7 +1595,7 @@ mod tests {
                 area: None,
                 ..other_question
             };
-            store.ask_question(&other_question, &[]).await.unwrap();
+            store.ask_question(&other_question, None, &[]).await.unwrap();
             let list = |filter: QuestionFilter| {
                 let store = store.clone();
                 async move {
@@ -1629,11 +1681,19 @@ mod tests {
             }
             let original = question(&marie.id, "Période clôturée dans le journal", &["gl"], now());
             let duplicate = question(&chef.id, "Le journal dit période clôturée", &[], now());
-            store.ask_question(&original, &[]).await.unwrap();
-            store.ask_question(&duplicate, &[]).await.unwrap();
+            store.ask_question(&original, None, &[]).await.unwrap();
+            store.ask_question(&duplicate, None, &[]).await.unwrap();
             let answer = AnswerId(crate::new_id());
             store
-                .post_answer(&answer, &duplicate.id, &marie.id, &body("Rouvrez-la."), now(), &[])
+                .post_answer(
+                    &answer,
+                    &duplicate.id,
+                    &marie.id,
+                    &body("Rouvrez-la."),
+                    now(),
+                    None,
+                    &[],
+                )
                 .await
                 .unwrap();
             let comment_id = CommentId(crate::new_id());
@@ -1645,6 +1705,7 @@ mod tests {
                     &chef.id,
                     &body("Merci"),
                     now(),
+                    None,
                 )
                 .await
                 .unwrap();
@@ -1783,6 +1844,40 @@ mod tests {
                 .unwrap();
             assert_eq!(created, now());
             assert_eq!(posts.len(), 2);
+            // R9: a quota is counted inside the post's transaction.
+            let full = PostingQuota {
+                since: now() - SignedDuration::from_hours(1),
+                max: 2,
+                retry_at: now(),
+            };
+            let refused = AnswerId(crate::new_id());
+            assert!(matches!(
+                store
+                    .post_answer(
+                        &refused,
+                        &original.id,
+                        &marie.id,
+                        &body("Encore."),
+                        now(),
+                        Some(full),
+                        &[]
+                    )
+                    .await,
+                Err(StoreError::Conflict("posting_rate"))
+            ));
+            assert!(store.answer(&refused).await.unwrap().is_none());
+            store
+                .post_comment(
+                    &CommentId(crate::new_id()),
+                    &original.id,
+                    None,
+                    &marie.id,
+                    &body("Encore."),
+                    now(),
+                    Some(PostingQuota { max: 3, ..full }),
+                )
+                .await
+                .unwrap();
             assert_eq!(store.followed(&marie.id).await.unwrap().len(), 2);
             assert!(
                 store

@@ -16,8 +16,8 @@ use guichet_domain::article::{
     Article, ArticleContent, ArticleDraft, ArticleStatus, Audience, BodyFormat, Slug, Translation, may_edit_articles,
 };
 use guichet_domain::community::{
-    self, AnswerId, AnswerRank, CommentId, Member, PostBody, PostingLimit, QuestionId, QuestionTitle, Refusal,
-    Subscription, Vote,
+    self, AnswerId, AnswerRank, CommentId, Member, PostBody, PostingLimit, PostingQuota, QuestionId, QuestionTitle,
+    Refusal, Subscription, Vote,
 };
 use guichet_domain::product::{AreaKey, ProductKey};
 use guichet_domain::user::{Language, UserId};
@@ -337,7 +337,10 @@ pub async fn profile(state: &AppState, _caller: &Caller, user: &str) -> Result<P
 // ---------------------------------------------------------------------------
 // Posting
 
-async fn check_posting(state: &AppState, caller: &Caller, now: Timestamp) -> Result<(), ApiError> {
+/// R9: refuses a post over the new accounts' rate; otherwise the quota the
+/// store holds the post to, so that posts sent in parallel cannot all pass
+/// this check before any of them is written.
+async fn check_posting(state: &AppState, caller: &Caller, now: Timestamp) -> Result<Option<PostingQuota>, ApiError> {
     let Some((created, recent)) = state
         .store
         .posting_history(&caller.user.id, now - community::POSTING_WINDOW)
@@ -345,7 +348,17 @@ async fn check_posting(state: &AppState, caller: &Caller, now: Timestamp) -> Res
     else {
         return Err(ApiError::not_found());
     };
-    community::may_post(&caller.actor, created, &recent, state.settings.community.posting, now).map_err(refusal)
+    let limit = state.settings.community.posting;
+    community::may_post(&caller.actor, created, &recent, limit, now).map_err(refusal)?;
+    Ok(community::posting_quota(&caller.actor, created, &recent, limit, now))
+}
+
+/// A post the store refused: over its quota, the rate's refusal.
+fn post_refused(quota: Option<PostingQuota>, error: StoreError) -> ApiError {
+    match (quota, error) {
+        (Some(quota), StoreError::Conflict("posting_rate")) => refusal(quota.refusal()),
+        (_, error) => store_error(error),
+    }
 }
 
 /// A product key that names a product of the catalogue, and an area of it.
@@ -423,7 +436,7 @@ pub async fn ask(state: &AppState, caller: &Caller, asked: Asked, base: &str) ->
         None => caller.user.language,
     };
     let now = state.clock.now();
-    check_posting(state, caller, now).await?;
+    let quota = check_posting(state, caller, now).await?;
     let question = NewQuestion {
         id: QuestionId(guichet_store::new_id()),
         author: caller.user.id.clone(),
@@ -455,11 +468,9 @@ pub async fn ask(state: &AppState, caller: &Caller, asked: Asked, base: &str) ->
         )
     });
     outbox.push(index_message(&question.id, now));
-    state
-        .store
-        .ask_question(&question, &outbox)
-        .await
-        .map_err(store_error)?;
+    if let Err(error) = state.store.ask_question(&question, quota, &outbox).await {
+        return Err(post_refused(quota, error));
+    }
     index_now(state).await;
     state
         .store
@@ -483,7 +494,7 @@ pub async fn answer(
     }
     community::may_reply(&caller.actor, question.locked_at.is_some()).map_err(refusal)?;
     let now = state.clock.now();
-    check_posting(state, caller, now).await?;
+    let quota = check_posting(state, caller, now).await?;
     let id = AnswerId(guichet_store::new_id());
     let followers = state
         .store
@@ -505,11 +516,13 @@ pub async fn answer(
         )
     });
     outbox.push(index_message(&question.id, now));
-    state
+    if let Err(error) = state
         .store
-        .post_answer(&id, &question.id, &caller.user.id, &body, now, &outbox)
+        .post_answer(&id, &question.id, &caller.user.id, &body, now, quota, &outbox)
         .await
-        .map_err(store_error)?;
+    {
+        return Err(post_refused(quota, error));
+    }
     // Answering a question means following it.
     state
         .store
@@ -572,13 +585,15 @@ pub async fn comment(
     }
     community::may_reply(&caller.actor, question.locked_at.is_some()).map_err(refusal)?;
     let now = state.clock.now();
-    check_posting(state, caller, now).await?;
+    let quota = check_posting(state, caller, now).await?;
     let id = CommentId(guichet_store::new_id());
-    state
+    if let Err(error) = state
         .store
-        .post_comment(&id, &question.id, answer.as_ref(), &caller.user.id, &body, now)
+        .post_comment(&id, &question.id, answer.as_ref(), &caller.user.id, &body, now, quota)
         .await
-        .map_err(store_error)?;
+    {
+        return Err(post_refused(quota, error));
+    }
     let comments = state.store.comments_of(&question.id, true).await?;
     comments
         .into_iter()

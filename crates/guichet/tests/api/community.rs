@@ -1295,3 +1295,40 @@ async fn r9_the_posting_limit_and_the_experts_wait_are_configured() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn r9_a_new_account_posting_in_parallel_stays_within_its_limit() {
+    crate::helpers::on_each_engine_with(
+        |config: &mut guichet::config::Config| config.community.new_account_posts_per_day = 2,
+        |app| async move {
+            let marie = app.token("marie@lumiere.example").await;
+            let mut tasks = Vec::new();
+            for n in 0..8 {
+                let app = app.clone();
+                let marie = marie.clone();
+                tasks.push(tokio::spawn(async move {
+                    call(
+                        &app,
+                        Method::POST,
+                        "/api/v1/community/questions",
+                        &marie,
+                        Some(json!({"title": format!("Question en parallèle numéro {n}"), "body": "x", "product": "time"})),
+                    )
+                    .await
+                    .status()
+                }));
+            }
+            let mut statuses = Vec::new();
+            for task in tasks {
+                statuses.push(task.await.unwrap());
+            }
+            let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+            let limited = statuses
+                .iter()
+                .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+                .count();
+            assert_eq!((created, limited), (2, 6), "{statuses:?}");
+        },
+    )
+    .await;
+}
