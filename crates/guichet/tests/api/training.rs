@@ -883,3 +883,98 @@ async fn r10_the_cancellation_deadline_is_configured() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn r10_the_trainer_records_completion_once_the_session_started() {
+    use guichet_domain::training::{CourseId, EnrolmentId, SessionId, SessionPlan};
+
+    on_each_engine(|app| async move {
+        let id = course(&app, "commencee", "classroom", "fr").await;
+        let coach_id = app.user_id("coach@support.example").await;
+        let marie_id = app.user_id("marie@lumiere.example").await;
+        // A session that began an hour ago (the API takes no seat in one):
+        // written to the store with Marie's seat.
+        let now = jiff::Timestamp::now();
+        let session = SessionId(guichet_store::new_id());
+        app.store
+            .create_session(
+                &session,
+                &CourseId(id.clone()),
+                &SessionPlan {
+                    starts_at: now - jiff::SignedDuration::from_hours(1),
+                    ends_at: now + jiff::SignedDuration::from_hours(6),
+                    time_zone: guichet_domain::country::TimeZoneName::parse("Europe/Paris").unwrap(),
+                    capacity: 5,
+                    place: Some("Paris".into()),
+                    join_url: None,
+                    trainer: guichet_domain::user::UserId(coach_id.clone()),
+                },
+                now - jiff::SignedDuration::from_hours(48),
+            )
+            .await
+            .unwrap();
+        let marie = app.token("marie@lumiere.example").await;
+        problem(
+            enrol(&app, &marie, &session.0, json!({})).await,
+            StatusCode::CONFLICT,
+            "session_started",
+        )
+        .await;
+        let enrolment = EnrolmentId(guichet_store::new_id());
+        app.store
+            .enrol(
+                &guichet_store::NewEnrolment {
+                    id: enrolment.clone(),
+                    course: CourseId(id.clone()),
+                    session: Some(session.clone()),
+                    user: guichet_domain::user::UserId(marie_id.clone()),
+                    enrolled_by: guichet_domain::user::UserId(marie_id),
+                    at: now - jiff::SignedDuration::from_hours(48),
+                },
+                &[],
+            )
+            .await
+            .unwrap();
+        let complete = |token: String| {
+            let app = app.clone();
+            let path = format!("/api/v1/training/enrolments/{enrolment}/completion");
+            async move { call(&app, Method::POST, &path, &token, None).await }
+        };
+        // Not the learner, nor another member: the trainer.
+        problem(complete(marie.clone()).await, StatusCode::FORBIDDEN, "trainer_required").await;
+        let chef = app.token("chef@lumiere.example").await;
+        problem(complete(chef).await, StatusCode::FORBIDDEN, "trainer_required").await;
+        let done = ok(complete(app.token("coach@support.example").await).await, StatusCode::OK).await;
+        assert_eq!(done["status"], "completed");
+        assert!(done["completed_at"].is_string());
+        // On Marie's training record; a completed enrolment is closed.
+        let record = ok(
+            call(&app, Method::GET, "/api/v1/training/enrolments", &marie, None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(record[0]["id"], enrolment.0.as_str());
+        assert_eq!(record[0]["status"], "completed");
+        let (_, mine) = crate::portal_cases::page(
+            &crate::portal_cases::signed_in(&app, "marie@lumiere.example").await.0,
+            &app,
+            "/training/me",
+        )
+        .await;
+        assert!(mine.contains("Clôture mensuelle (commencee)"), "{mine}");
+        problem(
+            call(
+                &app,
+                Method::POST,
+                &format!("/api/v1/training/enrolments/{enrolment}/cancel"),
+                &marie,
+                None,
+            )
+            .await,
+            StatusCode::CONFLICT,
+            "enrolment_closed",
+        )
+        .await;
+    })
+    .await;
+}
