@@ -121,6 +121,8 @@ mod tests {
             include_str!("../templates/audit.html"),
             include_str!("portal/audit.rs"),
             include_str!("../templates/case_authorizations.html"),
+            include_str!("../templates/case_files.html"),
+            include_str!("portal/files.rs"),
             include_str!("../templates/authorization_list.html"),
             include_str!("../templates/authorization_page.html"),
             include_str!("../templates/password.html"),

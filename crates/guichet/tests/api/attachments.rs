@@ -14,7 +14,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{App, json, on_each_engine_with, problem};
+use crate::helpers::{App, json, on_each_engine, on_each_engine_with, problem};
 
 /// Runs `story` on each engine with local storage, then with S3 storage
 /// when a service is configured.
@@ -907,5 +907,100 @@ async fn r17_a_zips_recording_and_log_are_scrubbed_and_a_zip_nested_too_deep_is_
             assert_eq!(staged_files(&app), 0);
         },
     )
+    .await;
+}
+
+#[tokio::test]
+async fn r17_on_the_case_page_the_analyst_asks_the_customer_uploads_and_the_checklist_ticks() {
+    use crate::portal_cases::{page, post, signed_in};
+    on_each_engine(|app| async move {
+        let dana = app.token("dana@acme.example").await;
+        let number = open_case(&app, &dana).await;
+        let path = format!("/cases/{number}");
+
+        // The analyst asks for the recording and something of their own.
+        let (analyst, analyst_csrf) = signed_in(&app, "analyst@support.example").await;
+        let asked = post(
+            &analyst,
+            &app,
+            &format!("{path}/upload-requests"),
+            &[
+                ("csrf", &analyst_csrf),
+                ("recording", "1"),
+                ("other", "A screenshot of the error"),
+                ("note", "Please record the hang."),
+            ],
+        )
+        .await;
+        assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+        let requests = json(app.get(&format!("/api/v1/cases/{number}/upload-requests"), &dana).await).await;
+        assert_eq!(requests[0]["items"].as_array().unwrap().len(), 2);
+
+        // Dana sees the checklist and the instructions, and uploads the
+        // recording through the page's form.
+        let (customer, customer_csrf) = signed_in(&app, "dana@acme.example").await;
+        let (status, html) = page(&customer, &app, &path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Diagnostics requested"), "{html}");
+        assert!(html.contains("A screenshot of the error"));
+        assert!(html.contains("Export HAR"), "the instructions show while items wait");
+        assert!(
+            html.contains(
+                "action=\"/cases/{number}/files\""
+                    .replace("{number}", &number.to_string())
+                    .as_str()
+            )
+        );
+        assert!(
+            !html.contains("id=\"form-upload-request\""),
+            "customers do not ask for diagnostics"
+        );
+
+        let form = |csrf: Option<&str>| {
+            let mut form = Form::new();
+            if let Some(csrf) = csrf {
+                form = form.text("csrf", csrf.to_owned());
+            }
+            form.text("item", "0")
+                .part("file", Part::bytes(recording()).file_name("hang.har"))
+        };
+        // A forged form stores nothing.
+        let forged = customer
+            .post(format!("{}{path}/files", app.url))
+            .multipart(form(None))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+        let files = json(app.get(&format!("/api/v1/cases/{number}/attachments"), &dana).await).await;
+        assert!(files.as_array().unwrap().is_empty(), "{files}");
+
+        let uploaded = customer
+            .post(format!("{}{path}/files", app.url))
+            .multipart(form(Some(&customer_csrf)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+        let (_, html) = page(&customer, &app, &path).await;
+        assert!(html.contains(">hang.har</a>"), "the file is listed with its link");
+        assert!(
+            html.contains("removed before it was stored"),
+            "the page says what was scrubbed"
+        );
+        assert!(html.contains("☑"), "the recording's item is ticked");
+        assert!(!html.contains(SESSION), "no secret reaches the page");
+        let requests = json(app.get(&format!("/api/v1/cases/{number}/upload-requests"), &dana).await).await;
+        assert!(requests[0]["items"][0]["attachment"].is_string(), "{requests}");
+        assert!(requests[0]["items"][1]["attachment"].is_null());
+
+        // The analyst's page has the form to ask again.
+        let (_, staff_html) = page(&analyst, &app, &path).await;
+        assert!(staff_html.contains("id=\"form-upload-request\""));
+
+        // Someone of another company does not see the case.
+        let (stranger, _) = signed_in(&app, "chef@lumiere.example").await;
+        assert_eq!(page(&stranger, &app, &path).await.0, StatusCode::NOT_FOUND);
+    })
     .await;
 }

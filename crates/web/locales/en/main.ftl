@@ -738,6 +738,25 @@ attachment-wanted-recording = The problem recording: a HAR file, a video or scre
 attachment-wanted-log = Its log file
 attachment-wanted-other = Another file
 attachment-instructions = Record the problem in your browser: open the developer tools (F12), choose the Network tab, tick "Preserve log", reproduce the problem, then choose "Export HAR". Upload the file below with the log file of the application. Cookies, passwords and tokens are removed from HAR and log files before they are stored.
+
+# The case page's files (R17)
+files-title = Files
+files-none = No file on this case yet.
+files-requested = Diagnostics requested
+files-request-complete = everything requested has been uploaded
+files-item-done = uploaded
+files-item-waiting = waiting
+files-deleted = deleted after the retention period
+files-answers = This file is
+files-answers-any = (chosen from its type)
+files-choose = File
+files-hint = One file at a time, up to { $size }. A zip holds several. Cookies, passwords and tokens are removed from HAR, log and zip files before anything is stored.
+files-upload = Upload
+files-ask = Ask for diagnostics
+files-ask-what = What the customer should upload
+files-ask-other = Something else (optional)
+files-ask-note = A note for the customer (optional)
+files-ask-submit = Ask
 ## ---- end of attachments ----
 
 ## ---- Email channel (issue 7) ----

@@ -738,6 +738,25 @@ attachment-wanted-recording = L'enregistrement du problème : un fichier HAR, un
 attachment-wanted-log = Son fichier journal
 attachment-wanted-other = Un autre fichier
 attachment-instructions = Enregistrez le problème dans votre navigateur : ouvrez les outils de développement (F12), choisissez l'onglet Réseau, cochez « Conserver le journal », reproduisez le problème, puis choisissez « Exporter HAR ». Déposez le fichier ci-dessous avec le fichier journal de l'application. Les cookies, mots de passe et jetons sont retirés des fichiers HAR et journaux avant leur enregistrement.
+
+# The case page's files (R17)
+files-title = Fichiers
+files-none = Aucun fichier sur cette demande pour l'instant.
+files-requested = Diagnostics demandés
+files-request-complete = tout ce qui était demandé a été déposé
+files-item-done = déposé
+files-item-waiting = en attente
+files-deleted = supprimé après la durée de conservation
+files-answers = Ce fichier est
+files-answers-any = (déduit de son type)
+files-choose = Fichier
+files-hint = Un fichier à la fois, jusqu'à { $size }. Un zip en contient plusieurs. Les cookies, mots de passe et jetons sont retirés des fichiers HAR, journaux et zip avant tout enregistrement.
+files-upload = Déposer
+files-ask = Demander des diagnostics
+files-ask-what = Ce que le client doit déposer
+files-ask-other = Autre chose (facultatif)
+files-ask-note = Une note pour le client (facultatif)
+files-ask-submit = Demander
 ## ---- end of attachments ----
 
 ## ---- Email channel (issue 7) ----

@@ -1308,6 +1308,8 @@ struct CasePage {
     /// new one may be raised here.
     authorizations: Vec<super::authorization::AuthorizationLine>,
     raise_authorization: bool,
+    /// R17: the case's files and diagnostics checklists.
+    files: super::files::FilesSection,
 }
 
 impl CasePage {
@@ -1377,9 +1379,10 @@ async fn case_page_data(
             Vec::new()
         };
         let authorizations = super::authorization::case_lines(state, reader, &case).await?;
-        Ok::<_, ApiError>((case, view, events, catalogue, engagements, authorizations))
+        let files = super::files::section(state, reader, &case).await?;
+        Ok::<_, ApiError>((case, view, events, catalogue, engagements, authorizations, files))
     };
-    let (case, view, events, catalogue, engagements, authorizations) = match gathered.await {
+    let (case, view, events, catalogue, engagements, authorizations, files) = match gathered.await {
         Ok(gathered) => gathered,
         Err(error) => return Err((chrome, error)),
     };
@@ -1509,6 +1512,7 @@ async fn case_page_data(
         draft,
         raise_authorization: open,
         authorizations,
+        files,
         chrome,
     })
 }

@@ -8,6 +8,7 @@ mod audit;
 mod authorization;
 mod cases;
 mod community;
+mod files;
 mod help;
 mod pages;
 pub(crate) mod status;
@@ -49,6 +50,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/cases/{number}/assignment", post(cases::assign))
         .route("/audit", get(audit::page))
         .route("/cases/{number}/authorization-requests", post(authorization::raise))
+        // R17: files stream past the global body limit, bounded by
+        // `files.max_file_size` as they are read.
+        .route(
+            "/cases/{number}/files",
+            post(files::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/cases/{number}/upload-requests", post(files::request))
         .route("/authorization-requests", get(authorization::list))
         .route("/authorization-requests/{id}", get(authorization::show))
         .route("/authorization-requests/{id}/decision", post(authorization::decide))
