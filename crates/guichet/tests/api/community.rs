@@ -1195,7 +1195,7 @@ async fn r9_product_and_question_followers_are_told_by_mail_until_they_stop() {
         )
         .await;
         assert_eq!(listed, json!([{"kind": "question", "target": id}]));
-        answer(&app, &coach, &id, "Demandez à votre responsable de rouvrir la semaine.").await;
+        let reply = answer(&app, &coach, &id, "Demandez à votre responsable de rouvrir la semaine.").await;
         let to_dana = mails_to(&app, "dana@acme.example").await;
         assert_eq!(to_dana.len(), 1, "{to_dana:?}");
         assert_eq!(
@@ -1212,6 +1212,61 @@ async fn r9_product_and_question_followers_are_told_by_mail_until_they_stop() {
             mails_to(&app, "coach@support.example").await.is_empty(),
             "not the one who answered"
         );
+
+        // Comments, on the question and on the answer, shown where they belong.
+        let on_answer = ok(
+            call(
+                &app,
+                Method::POST,
+                &format!("/api/v1/community/questions/{id}/comments"),
+                &dana,
+                Some(json!({"body": "Merci, *cela marche*.", "answer": reply["id"]})),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        ok(
+            call(
+                &app,
+                Method::POST,
+                &format!("/api/v1/community/questions/{id}/comments"),
+                &chef,
+                Some(json!({"body": "Même souci chez nous."})),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let elsewhere = ask(&app, &marie, "Une question sans rapport avec celle-ci", "Texte.").await;
+        problem(
+            call(
+                &app,
+                Method::POST,
+                &format!("/api/v1/community/questions/{elsewhere}/comments"),
+                &dana,
+                Some(json!({"body": "x", "answer": reply["id"]})),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_answer",
+        )
+        .await;
+        let shown = ok(
+            call(
+                &app,
+                Method::GET,
+                &format!("/api/v1/community/questions/{id}"),
+                &chef,
+                None,
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(shown["comments"].as_array().unwrap().len(), 1, "{shown}");
+        assert_eq!(shown["comments"][0]["body"], "Même souci chez nous.");
+        assert_eq!(shown["answers"][0]["comments"][0]["id"], on_answer["id"]);
 
         // Once they stop following, nothing more.
         for (token, path) in [
