@@ -69,7 +69,6 @@ EOF
 
 GUICHET_FILES__MAX_FILE_SIZE="$((size_mb + 56)) MB" \
 GUICHET_FILES__MAX_CASE_SIZE="$((size_mb + 56)) MB" \
-GUICHET_HTTP__REQUEST_TIMEOUT_SECS=600 \
 RUST_LOG=warn "$bin" demo --listen 127.0.0.1:0 --data-dir "$dir/data" >"$dir/out" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do

@@ -391,6 +391,8 @@ pub struct HttpConfig {
     pub secure_cookies: bool,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
+    /// The same for file uploads, whose bodies take longer.
+    pub upload_timeout_secs: u64,
     /// The header a trusted reverse proxy puts the client address in
     /// (`x-forwarded-for`); empty uses the peer address.
     pub client_ip_header: String,
@@ -405,6 +407,7 @@ impl Default for HttpConfig {
             secure_cookies: web.secure_cookies,
             max_body_bytes: web.max_body_bytes,
             request_timeout_secs: web.request_timeout.as_secs(),
+            upload_timeout_secs: web.upload_timeout.as_secs(),
             client_ip_header: String::new(),
             metrics: web.metrics,
         }
@@ -653,6 +656,7 @@ impl Config {
             secure_cookies: self.http.secure_cookies,
             max_body_bytes: self.http.max_body_bytes,
             request_timeout: Duration::from_secs(self.http.request_timeout_secs),
+            upload_timeout: Duration::from_secs(self.http.upload_timeout_secs),
             client_ip_header: Some(self.http.client_ip_header.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()),
             metrics: self.http.metrics,
             cases: CaseSettings {

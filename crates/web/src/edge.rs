@@ -3,12 +3,12 @@
 //! endpoints `/healthz`, `/readyz`, `/metrics`.
 
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,7 +16,6 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
@@ -86,9 +85,12 @@ pub(crate) fn wrap(routes: Router, state: &AppState) -> Router {
     let secure = state.settings.secure_cookies;
     routes
         .layer(CsrfLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            state.settings.request_timeout,
+        .layer(middleware::from_fn_with_state(
+            Deadlines {
+                request: state.settings.request_timeout,
+                upload: state.settings.upload_timeout,
+            },
+            deadline,
         ))
         .layer(middleware::from_fn(problems_for_api))
         .layer(middleware::from_fn(move |request, next| {
@@ -105,6 +107,34 @@ pub(crate) fn wrap(routes: Router, state: &AppState) -> Router {
             tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// How long a request may take: uploads (R17) get longer, their bodies
+/// being large.
+#[derive(Clone, Copy)]
+struct Deadlines {
+    request: Duration,
+    upload: Duration,
+}
+
+/// A file upload: the API's and the case page's.
+fn is_upload(method: &Method, path: &str) -> bool {
+    *method == Method::POST
+        && ((path.starts_with("/api/v1/cases/") && path.ends_with("/attachments"))
+            || (path.starts_with("/cases/") && path.ends_with("/files")))
+}
+
+/// Answers 408 to a request that outlives its deadline.
+async fn deadline(State(deadlines): State<Deadlines>, request: Request, next: Next) -> Response {
+    let limit = if is_upload(request.method(), request.uri().path()) {
+        deadlines.upload
+    } else {
+        deadlines.request
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 /// One place for the headers every response carries.

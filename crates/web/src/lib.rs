@@ -56,6 +56,8 @@ pub struct WebSettings {
     pub max_body_bytes: usize,
     /// A request taking longer is answered 408.
     pub request_timeout: Duration,
+    /// The same for a file upload (R17), whose body may take long to come.
+    pub upload_timeout: Duration,
     /// Header holding the client address when behind a trusted reverse
     /// proxy (`x-forwarded-for`); `None` uses the peer address.
     pub client_ip_header: Option<String>,
@@ -85,6 +87,7 @@ impl Default for WebSettings {
             secure_cookies: false,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_secs(60 * 60),
             client_ip_header: None,
             metrics: true,
             cases: cases::CaseSettings::default(),

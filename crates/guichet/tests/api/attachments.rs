@@ -1004,3 +1004,71 @@ async fn r17_on_the_case_page_the_analyst_asks_the_customer_uploads_and_the_chec
     })
     .await;
 }
+
+/// A body that arrives in `chunks` pieces, `pause` apart, like a large
+/// file over a slow link.
+fn slow_body(chunks: Vec<Vec<u8>>, pause: Duration) -> reqwest::Body {
+    struct Receiver(tokio::sync::mpsc::Receiver<Vec<u8>>);
+    impl futures_core::Stream for Receiver {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            context: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            self.0.poll_recv(context).map(|chunk| chunk.map(Ok))
+        }
+    }
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        for chunk in chunks {
+            tokio::time::sleep(pause).await;
+            if sender.send(chunk).await.is_err() {
+                return;
+            }
+        }
+    });
+    reqwest::Body::wrap_stream(Receiver(receiver))
+}
+
+#[tokio::test]
+async fn r17_uploads_get_their_own_deadline_other_requests_keep_theirs() {
+    on_each_engine_with(
+        |config: &mut Config| {
+            config.http.request_timeout_secs = 1;
+        },
+        |app| async move {
+            let dana = app.token("dana@acme.example").await;
+            let number = open_case(&app, &dana).await;
+            let pause = Duration::from_millis(600);
+
+            // A log that takes about 2.4 s to arrive is still taken.
+            let lines: Vec<Vec<u8>> = (0..4).map(|i| format!("line {i}\n").into_bytes()).collect();
+            let length = lines.iter().map(Vec::len).sum::<usize>() as u64;
+            let part = Part::stream_with_length(slow_body(lines, pause), length).file_name("slow.log");
+            let uploaded = app
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/cases/{number}/attachments"),
+                    Some(&dana),
+                )
+                .multipart(Form::new().part("file", part))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(uploaded.status(), StatusCode::CREATED);
+
+            // A comment as slow is cut off at the request deadline.
+            let body = br#"{"body": "a comment that takes its time"}"#;
+            let pieces: Vec<Vec<u8>> = body.chunks(12).map(<[u8]>::to_vec).collect();
+            let slow_comment = app
+                .request(Method::POST, &format!("/api/v1/cases/{number}/comments"), Some(&dana))
+                .header("content-type", "application/json")
+                .body(slow_body(pieces, pause))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(slow_comment.status(), StatusCode::REQUEST_TIMEOUT);
+        },
+    )
+    .await;
+}
