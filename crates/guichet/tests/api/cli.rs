@@ -115,6 +115,15 @@ fn start_demo(data: &std::path::Path, database_url: Option<&str>) -> (std::proce
     (child, line, url)
 }
 
+/// A process's resident memory in KiB, where the system tells (Linux).
+fn resident_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 #[tokio::test]
 async fn the_demo_serves_and_keeps_its_data_when_run_again() {
     let dir = tempfile::tempdir().unwrap();
@@ -124,6 +133,15 @@ async fn the_demo_serves_and_keeps_its_data_when_run_again() {
     assert_eq!(health.status(), reqwest::StatusCode::OK);
     let login = reqwest::get(format!("{url}/login")).await.unwrap();
     assert_eq!(login.status(), reqwest::StatusCode::OK);
+    // Loading the demo once left 2 GB behind (an index writer per demo
+    // actor); it needs about a tenth of this bound, even unoptimized.
+    if let Some(resident) = resident_kib(first.id()) {
+        assert!(
+            resident < 600 * 1024,
+            "the demo holds {} MiB after loading",
+            resident / 1024
+        );
+    }
     first.kill().unwrap();
     first.wait().unwrap();
 
