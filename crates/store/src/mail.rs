@@ -229,11 +229,18 @@ impl Store {
 
     /// The mails given up for good, most recent first.
     pub async fn mail_failures(&self, limit: i64) -> Result<Vec<Delivery>> {
+        self.outbox_failures("mail", limit).await
+    }
+
+    /// The outbox rows of `kind` given up for good (done, with an error),
+    /// most recent first.
+    pub async fn outbox_failures(&self, kind: &str, limit: i64) -> Result<Vec<Delivery>> {
         let rows: Vec<DeliveryRow> = read!(self, |c| sqlx::query_as(
             "SELECT id, kind, payload, created_at, attempts, done_at, last_error FROM outbox \
-             WHERE kind = 'mail' AND done_at IS NOT NULL AND last_error IS NOT NULL \
-             ORDER BY done_at DESC, id DESC LIMIT $1"
+             WHERE kind = $1 AND done_at IS NOT NULL AND last_error IS NOT NULL \
+             ORDER BY done_at DESC, id DESC LIMIT $2"
         )
+        .bind(kind)
         .bind(limit)
         .fetch_all(c)
         .await)?;

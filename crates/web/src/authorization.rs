@@ -95,7 +95,7 @@ pub struct AuthorizationInput {
 
 /// A request's outgoing webhook to the identity system.
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct IdentityReset {
+pub struct IdentityReset {
     pub event: String,
     pub request: String,
     pub email: String,
@@ -816,6 +816,9 @@ pub async fn set_password(
 // Identity webhooks
 
 const IDENTITY_LEASE: SignedDuration = SignedDuration::from_mins(2);
+/// Tries of an identity webhook before it is given up and listed for
+/// administrators (`GET /api/v1/identity-webhooks/failures`).
+pub const IDENTITY_ATTEMPTS: i32 = 12;
 
 /// Sends authorized product password resets to the identity system, signed
 /// like the status webhooks (`x-guichet-signature`), retried with backoff.
@@ -858,7 +861,7 @@ pub async fn deliver_identity_webhooks(state: &AppState) -> Result<usize, ApiErr
                     Err(error) => format!("not reached: {}", crate::status::webhooks::without_url(&error)),
                 };
                 let retry = now + crate::status::webhooks::backoff(row.attempts);
-                let give_up = row.attempts >= 12;
+                let give_up = row.attempts + 1 >= IDENTITY_ATTEMPTS;
                 state
                     .store
                     .outbox_failed(&id, &why, (!give_up).then_some(retry), now)

@@ -816,3 +816,61 @@ async fn r25_a_product_password_reset_reaches_the_identity_system_signed_once_au
     })
     .await;
 }
+
+#[tokio::test]
+async fn r25_a_reset_the_identity_system_never_takes_is_listed_for_administrators() {
+    // A port nobody listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/reset", dead.local_addr().unwrap());
+    drop(dead);
+    let configure = move |config: &mut guichet::config::Config| {
+        config.authorization.identity_webhook_url = url.clone();
+        config.authorization.identity_webhook_secret = "identity-secret-0123456789".into();
+    };
+    on_each_engine_with(configure, |app| async move {
+        let chef = app.token("chef@lumiere.example").await;
+        let admin = app.token("admin@support.example").await;
+        let number = open_case(&app, &chef).await;
+        let raised = raise(
+            &app,
+            &chef,
+            number,
+            json!({"kind": "password_reset", "user": "marie@lumiere.example", "account": "product"}),
+        )
+        .await;
+        let id = json(raised).await["id"].as_str().unwrap().to_owned();
+        decide(&app, &chef, &id, "authorize").await;
+
+        // Each round a day later, past any backoff.
+        let failures = || async { json(app.get("/api/v1/identity-webhooks/failures", &admin).await).await };
+        for day in 0..guichet_web::authorization::IDENTITY_ATTEMPTS {
+            assert_eq!(failures().await, json!([]), "still being tried on day {day}");
+            let worker = guichet_web::AppState::new(
+                app.store.clone(),
+                app.config.support_policy().unwrap(),
+                app.config.web_settings(),
+                guichet_web::Clock::fixed(
+                    jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * i64::from(day)),
+                ),
+            );
+            assert_eq!(
+                guichet_web::authorization::deliver_identity_webhooks(&worker)
+                    .await
+                    .unwrap(),
+                0
+            );
+        }
+        let listed = failures().await;
+        assert_eq!(listed[0]["request"], id.as_str(), "{listed}");
+        assert_eq!(listed[0]["email"], "marie@lumiere.example");
+        assert_eq!(listed[0]["attempts"], guichet_web::authorization::IDENTITY_ATTEMPTS);
+        assert!(listed[0]["error"].as_str().unwrap().contains("not reached"), "{listed}");
+        problem(
+            app.get("/api/v1/identity-webhooks/failures", &chef).await,
+            StatusCode::FORBIDDEN,
+            "administrator_required",
+        )
+        .await;
+    })
+    .await;
+}

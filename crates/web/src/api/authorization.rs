@@ -287,3 +287,81 @@ pub async fn refuse(
 ) -> Result<Json<AuthorizationView>, ApiError> {
     decide(state, caller, headers, id, false).await
 }
+
+/// An identity webhook given up for good: the product password reset it
+/// carried did not reach the identity system.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdentityFailure {
+    pub id: String,
+    /// The authorization request it carried out.
+    pub request: String,
+    /// Whose product password was to be reset.
+    pub email: String,
+    pub attempts: i32,
+    /// The identity system's last answer, or why it was not reached.
+    pub error: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: jiff::Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub failed_at: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IdentityFailureQuery {
+    /// At most 500 (default 100).
+    pub limit: Option<i64>,
+}
+
+/// The authorized product password resets that never reached the identity
+/// system, most recent first (administrators): each was tried
+/// `IDENTITY_ATTEMPTS` times with backoff.
+#[utoipa::path(
+    get,
+    path = "/api/v1/identity-webhooks/failures",
+    tag = "authorization",
+    params(IdentityFailureQuery),
+    responses(
+        (status = 200, body = Vec<IdentityFailure>),
+        (status = 403, description = "`administrator_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_limit`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn identity_failures(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<IdentityFailureQuery>,
+) -> Result<Json<Vec<IdentityFailure>>, ApiError> {
+    super::require_administrator(&caller)?;
+    let limit = match query.limit {
+        None => 100,
+        Some(n) if (1..=500).contains(&n) => n,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "limit",
+                guichet_domain::invalid::Invalid::new(
+                    guichet_domain::invalid::InvalidKind::Format,
+                    "`limit` is from 1 to 500",
+                ),
+            ));
+        }
+    };
+    let failures = state.store.outbox_failures("identity_webhook", limit).await?;
+    Ok(Json(
+        failures
+            .into_iter()
+            .map(|delivery| {
+                let reset = serde_json::from_str::<authorization::IdentityReset>(&delivery.message.payload).ok();
+                IdentityFailure {
+                    id: delivery.message.id,
+                    request: reset.as_ref().map(|r| r.request.clone()).unwrap_or_default(),
+                    email: reset.map(|r| r.email).unwrap_or_default(),
+                    attempts: delivery.attempts,
+                    error: delivery.last_error.unwrap_or_default(),
+                    created_at: delivery.message.created_at,
+                    failed_at: delivery.done_at,
+                }
+            })
+            .collect(),
+    ))
+}

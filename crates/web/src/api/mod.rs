@@ -95,6 +95,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(authorization::get))
         .routes(routes!(authorization::authorize))
         .routes(routes!(authorization::refuse))
+        .routes(routes!(authorization::identity_failures))
         .routes(routes!(calendar::company_calendar))
         .routes(routes!(calendar::add_closure))
         .routes(routes!(calendar::remove_closure))
