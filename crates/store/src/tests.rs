@@ -967,7 +967,10 @@ mod cases {
                 .await
                 .unwrap();
             assert_eq!(store.attachment(&file.id).await.unwrap(), Some(file.clone()));
-            assert_eq!(store.attachments_of(&case.id).await.unwrap(), std::slice::from_ref(&file));
+            assert_eq!(
+                store.attachments_of(&case.id).await.unwrap(),
+                std::slice::from_ref(&file)
+            );
             assert_eq!(store.case_files_size(&case.id).await.unwrap(), 42);
             assert_eq!(store.upload_requests_of(&case.id).await.unwrap(), [request.clone()]);
             assert_eq!(store.case_events(&case.id, false).await.unwrap().len(), 1);

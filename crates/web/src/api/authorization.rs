@@ -333,19 +333,7 @@ pub async fn identity_failures(
     Query(query): Query<IdentityFailureQuery>,
 ) -> Result<Json<Vec<IdentityFailure>>, ApiError> {
     super::require_administrator(&caller)?;
-    let limit = match query.limit {
-        None => 100,
-        Some(n) if (1..=500).contains(&n) => n,
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "limit",
-                guichet_domain::invalid::Invalid::new(
-                    guichet_domain::invalid::InvalidKind::Format,
-                    "`limit` is from 1 to 500",
-                ),
-            ));
-        }
-    };
+    let limit = super::mail::limit(query.limit, 100, 500)?;
     let failures = state.store.outbox_failures("identity_webhook", limit).await?;
     Ok(Json(
         failures

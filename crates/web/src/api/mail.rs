@@ -81,7 +81,8 @@ pub struct InboundQuery {
     pub limit: Option<i64>,
 }
 
-fn limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+/// A list's `limit`: `default` when absent, refused outside 1..=`max`.
+pub(crate) fn limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
     match limit {
         None => Ok(default),
         Some(n) if (1..=max).contains(&n) => Ok(n),

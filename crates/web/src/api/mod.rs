@@ -13,7 +13,7 @@ pub(crate) mod cases;
 pub(crate) mod community;
 pub(crate) mod companies;
 pub mod json;
-mod mail;
+pub(crate) mod mail;
 mod me;
 mod products;
 pub(crate) mod search;
