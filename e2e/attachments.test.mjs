@@ -10,100 +10,26 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+import {
+  ACTION_TIMEOUT_MS,
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  PASSWORD,
+  startServer,
+  stopServer,
+} from './demo.mjs';
 
-const GUICHET_BIN = path.resolve(
-  process.env.GUICHET_BIN || path.join(here, '..', 'target', 'debug', 'guichet'),
-);
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
-const SERVER_START_TIMEOUT_MS = 60_000;
-const ACTION_TIMEOUT_MS = 15_000;
 const TEST_TIMEOUT_MS = 90_000;
-const PASSWORD = 'guichet-demo';
-
-// ---------------------------------------------------------------------------
-// The demo server
-
-/** Spawns `guichet demo` on 127.0.0.1:0 and resolves with its URL and data directory. */
-async function startServer() {
-  try {
-    accessSync(GUICHET_BIN, fsConstants.X_OK);
-  } catch {
-    throw new Error(
-      `guichet binary not found or not executable at ${GUICHET_BIN}: ` +
-        'run `cargo build` at the top of the repository, or set GUICHET_BIN',
-    );
-  }
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'guichet-e2e-attachments-'));
-  const child = spawn(GUICHET_BIN, ['demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    env: { ...process.env, RUST_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const server = { child, dataDir, url: null, output: '' };
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => {
-    server.output += chunk;
-  });
-  const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
-  try {
-    server.url = await new Promise((resolve, reject) => {
-      const fail = (why) => {
-        clearTimeout(timer);
-        reject(new Error(`guichet demo did not start (${why}):\n${server.output || '(no output)'}`));
-      };
-      const timer = setTimeout(() => fail('no URL in time'), SERVER_START_TIMEOUT_MS);
-      lines.on('line', (line) => {
-        server.output += `${line}\n`;
-        const match = /^Guichet demo at (http:\/\/\S+\/) \(demo data loaded\)/.exec(line);
-        if (match && !server.url) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      child.once('error', (err) => fail(`could not spawn: ${err.message}`));
-      child.once('exit', (code, signal) => fail(`it exited with ${signal ?? code}`));
-    });
-  } catch (err) {
-    await stopServer(server);
-    throw err;
-  }
-  return server;
-}
-
-async function stopServer(server) {
-  if (!server) return;
-  const { child } = server;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(killer);
-  }
-  await rm(server.dataDir, { recursive: true, force: true });
-}
 
 // ---------------------------------------------------------------------------
 // The test page: the application whose problem the customer records
@@ -352,7 +278,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
+  server = await startServer('e2e-attachments');
   try {
     accessSync(CHROMIUM_PATH, fsConstants.X_OK);
   } catch {
