@@ -451,6 +451,24 @@ mod group_commit {
     }
 
     #[tokio::test]
+    async fn the_writer_is_durable_and_keeps_savepoint_journals_in_memory() {
+        let database = TestDatabase::sqlite();
+        let store = database.store().await;
+        async fn pragmas(store: &crate::Store) -> crate::Result<(i64, String, i64)> {
+            transaction!(store, |tx| {
+                let temp_store: i64 = sqlx::query_scalar("PRAGMA temp_store").fetch_one(&mut *tx).await?;
+                let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *tx).await?;
+                let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *tx).await?;
+                (temp_store, journal, synchronous)
+            })
+        }
+        let pragmas = pragmas(&store).await.unwrap();
+        // 2: MEMORY; 2: FULL, an acknowledged write is on disk.
+        assert_eq!(pragmas, (2, "wal".to_owned(), 2));
+        store.close().await;
+    }
+
+    #[tokio::test]
     async fn a_failing_write_leaves_its_batch_mates_alone() {
         let database = TestDatabase::sqlite();
         let store = database.store().await;
