@@ -59,19 +59,22 @@ pub(super) struct FilesSection {
     pub max_size: String,
 }
 
-/// "2.4 MB", "512 bytes".
+/// "2.4 MB", "100 MB", "512 B": in units of 1024, as `files.max_file_size`
+/// is configured, so a limit reads back as it was written.
 fn size_words(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1000 {
+    if bytes < 1024 {
         return format!("{bytes} B");
     }
-    let mut value = bytes as f64 / 1000.0;
+    let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
         unit += 1;
     }
-    format!("{value:.1} {}", UNITS[unit])
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text} {}", UNITS[unit])
 }
 
 fn file_line(tr: &Tr, zone: &jiff::tz::TimeZone, file: &Attachment) -> FileLine {
@@ -226,10 +229,11 @@ mod tests {
     use super::size_words;
 
     #[test]
-    fn sizes_read_in_decimal_units() {
+    fn sizes_read_as_the_limits_are_configured() {
         assert_eq!(size_words(512), "512 B");
-        assert_eq!(size_words(2_400_000), "2.4 MB");
-        assert_eq!(size_words(100 * 1000 * 1000), "100.0 MB");
-        assert_eq!(size_words(3_000_000_000), "3.0 GB");
+        assert_eq!(size_words(2_516_582), "2.4 MB");
+        assert_eq!(size_words(100 * 1024 * 1024), "100 MB", "the default limit");
+        assert_eq!(size_words(3 * 1024 * 1024 * 1024), "3 GB");
+        assert_eq!(size_words(1536), "1.5 KB");
     }
 }
