@@ -243,6 +243,9 @@ pub struct QuestionFilter {
     pub products: Option<Vec<ProductKey>>,
     /// The last one of the previous page: (active at, id).
     pub before: Option<(Timestamp, QuestionId)>,
+    /// Longest waiting first (the experts' queue) instead of most recently
+    /// active first.
+    pub oldest_first: bool,
     pub limit: i64,
 }
 
@@ -499,7 +502,7 @@ impl Store {
              AND ($7 IS NULL OR q.author_id = $7) AND ($8 IS NULL OR q.created_at < $8) \
              AND ($9 IS NULL OR $9 LIKE '%\"' || q.product_key || '\"%') \
              AND ($10 IS NULL OR q.active_at < $10 OR (q.active_at = $10 AND q.id < $11)) \
-             ORDER BY q.active_at DESC, q.id DESC LIMIT $12"
+             ORDER BY CASE WHEN $13 THEN q.created_at END, q.active_at DESC, q.id DESC LIMIT $12"
         ))
         .bind(filter.include_hidden)
         .bind(filter.product.as_ref().map(ProductKey::as_str))
@@ -513,6 +516,7 @@ impl Store {
         .bind(before_at)
         .bind(before_id.as_deref())
         .bind(filter.limit)
+        .bind(filter.oldest_first)
         .fetch_all(c)
         .await)?;
         rows.into_iter().map(QuestionRow::into_question).collect()

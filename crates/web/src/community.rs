@@ -295,13 +295,12 @@ pub async fn queue(state: &AppState, caller: &Caller, limit: i64) -> Result<Vec<
         state: Some("unanswered"),
         asked_before: Some(state.clock.now() - state.settings.community.unanswered_after),
         products: (!moderator).then_some(products),
+        // They have waited longest: the limit keeps them, not the newest.
+        oldest_first: true,
         limit: limit.clamp(1, 200),
         ..QuestionFilter::default()
     };
-    let mut questions = state.store.questions(&filter).await?;
-    // Oldest first: they have waited longest.
-    questions.sort_by_key(|q| q.created_at);
-    Ok(questions)
+    Ok(state.store.questions(&filter).await?)
 }
 
 /// A member's profile: their counts, reputation and expert products.

@@ -936,6 +936,18 @@ async fn r9_the_demo_community_and_the_experts_queue() {
             assert!(q["asked_at"].as_str().unwrap() >= previous.as_str(), "oldest first");
             previous = q["asked_at"].as_str().unwrap().to_owned();
         }
+        // A short queue keeps those who waited longest, not the newest.
+        assert!(queue.len() >= 2, "the demo has several questions waiting");
+        let first = ok(
+            call(&app, Method::GET, "/api/v1/community/queue?limit=1", &eng, None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(first.as_array().unwrap().len(), 1);
+        assert_eq!(
+            first[0]["id"], queue[0]["id"],
+            "the oldest question heads a queue of one"
+        );
         let fresh = questions
             .iter()
             .filter(|q| q["answers"] == 0)
