@@ -9,8 +9,6 @@
 //! carries the change out in the same transaction as the decision; a
 //! refusal, or no answer before `authorization.expiry`, ends it unchanged.
 
-use std::time::Duration;
-
 use guichet_domain::audit::AuditEntry;
 use guichet_domain::authorization::{
     Account, AuthorizationId, AuthorizationKind, AuthorizationRequest, AuthorizationStatus, Change, Channel,
@@ -551,7 +549,7 @@ pub async fn decide_by_mail(
             "the first line of the reply starts with neither AUTHORIZE nor REFUSE",
         ));
     };
-    let base = mail_base_url(state);
+    let base = state.settings.mail.portal_url.trim_end_matches('/').to_owned();
     settle(state, request, &sender, None, authorize, Channel::Mail, &base)
         .await
         .map_err(|error| match error.code.as_ref() {
@@ -560,17 +558,6 @@ pub async fn decide_by_mail(
             "not_authorized_manager" => MailRefusal::new("not_authorized_manager", error.detail),
             _ => MailRefusal::new("refused", error.detail),
         })
-}
-
-/// The portal's address in mails sent outside a request (emailed
-/// decisions): the configured public URL.
-fn mail_base_url(state: &AppState) -> String {
-    let configured = state.settings.status.public_url.trim().trim_end_matches('/');
-    if configured.is_empty() {
-        "http://localhost:8080".to_owned()
-    } else {
-        configured.to_owned()
-    }
 }
 
 /// Takes `decider`'s decision and, when it authorizes, carries the change
@@ -815,7 +802,6 @@ pub async fn set_password(
 // ---------------------------------------------------------------------------
 // Identity webhooks
 
-const IDENTITY_LEASE: SignedDuration = SignedDuration::from_mins(2);
 /// Tries of an identity webhook before it is given up and listed for
 /// administrators (`GET /api/v1/identity-webhooks/failures`).
 pub const IDENTITY_ATTEMPTS: i32 = 12;
@@ -829,37 +815,26 @@ pub async fn deliver_identity_webhooks(state: &AppState) -> Result<usize, ApiErr
     let now = state.clock.now();
     let due = state
         .store
-        .claim_outbox("identity_webhook", now, now + IDENTITY_LEASE, 20)
+        .claim_outbox("identity_webhook", now, now + crate::status::webhooks::LEASE, 20)
         .await?;
     let mut delivered = 0;
     for row in due {
         let id = row.message.id.clone();
-        let body = row.message.payload.clone();
-        let timestamp = now.as_second();
-        let sent = crate::status::webhooks::client()
-            .post(&hook.url)
-            .timeout(Duration::from_secs(10))
-            .header("content-type", "application/json")
-            .header(
-                crate::status::webhooks::SIGNATURE_HEADER,
-                crate::status::webhooks::signature(&hook.secret, timestamp, &body),
-            )
-            .header(crate::status::webhooks::TIMESTAMP_HEADER, timestamp.to_string())
-            .header("x-guichet-event", "password_reset")
-            .header("x-guichet-delivery", &id)
-            .body(body)
-            .send()
-            .await;
-        match sent {
-            Ok(response) if response.status().is_success() => {
+        let failure = crate::status::webhooks::post_signed(
+            &hook.url,
+            &hook.secret,
+            "password_reset",
+            &id,
+            now.as_second(),
+            row.message.payload.clone(),
+        )
+        .await;
+        match failure {
+            None => {
                 state.store.complete_outbox(&id, now).await?;
                 delivered += 1;
             }
-            outcome => {
-                let why = match outcome {
-                    Ok(response) => format!("answered {}", response.status()),
-                    Err(error) => format!("not reached: {}", crate::status::webhooks::without_url(&error)),
-                };
+            Some(why) => {
                 let retry = now + crate::status::webhooks::backoff(row.attempts);
                 let give_up = row.attempts + 1 >= IDENTITY_ATTEMPTS;
                 state

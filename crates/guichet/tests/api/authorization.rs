@@ -864,7 +864,7 @@ async fn r25_a_reset_the_identity_system_never_takes_is_listed_for_administrator
         assert_eq!(listed[0]["request"], id.as_str(), "{listed}");
         assert_eq!(listed[0]["email"], "marie@lumiere.example");
         assert_eq!(listed[0]["attempts"], guichet_web::authorization::IDENTITY_ATTEMPTS);
-        assert!(listed[0]["error"].as_str().unwrap().contains("not reached"), "{listed}");
+        assert!(listed[0]["error"].as_str().unwrap().contains("not delivered"), "{listed}");
         problem(
             app.get("/api/v1/identity-webhooks/failures", &chef).await,
             StatusCode::FORBIDDEN,

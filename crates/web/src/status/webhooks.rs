@@ -25,7 +25,7 @@ const EVENT_HEADER: &str = "x-guichet-event";
 const DELIVERY_HEADER: &str = "x-guichet-delivery";
 
 /// How long a claimed delivery is kept from other workers.
-const LEASE: SignedDuration = SignedDuration::from_mins(2);
+pub(crate) const LEASE: SignedDuration = SignedDuration::from_mins(2);
 const FIRST_RETRY: SignedDuration = SignedDuration::from_secs(30);
 const LONGEST_WAIT: SignedDuration = SignedDuration::from_hours(1);
 
@@ -85,21 +85,7 @@ pub async fn deliver_webhooks(state: &AppState) -> Result<usize, ApiError> {
             continue;
         };
         let timestamp = state.clock.now().as_second();
-        let sent = client()
-            .post(&url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(EVENT_HEADER, &delivery.event)
-            .header(DELIVERY_HEADER, &id)
-            .header(TIMESTAMP_HEADER, timestamp.to_string())
-            .header(SIGNATURE_HEADER, signature(&secret, timestamp, &delivery.body))
-            .body(delivery.body)
-            .send()
-            .await;
-        let failure = match sent {
-            Ok(response) if response.status().is_success() => None,
-            Ok(response) => Some(format!("HTTP {}", response.status().as_u16())),
-            Err(error) => Some(format!("not delivered: {}", without_url(&error))),
-        };
+        let failure = post_signed(&url, &secret, &delivery.event, &id, timestamp, delivery.body).await;
         let after = state.clock.now();
         match failure {
             None => {
@@ -115,6 +101,33 @@ pub async fn deliver_webhooks(state: &AppState) -> Result<usize, ApiError> {
         }
     }
     Ok(delivered)
+}
+
+/// Posts one signed delivery of `event` (delivery `id`) to `url`; `None`
+/// when the receiver answered 2xx, else why not (without the URL).
+pub(crate) async fn post_signed(
+    url: &str,
+    secret: &str,
+    event: &str,
+    id: &str,
+    timestamp: i64,
+    body: String,
+) -> Option<String> {
+    let sent = client()
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(EVENT_HEADER, event)
+        .header(DELIVERY_HEADER, id)
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(SIGNATURE_HEADER, signature(secret, timestamp, &body))
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(response) if response.status().is_success() => None,
+        Ok(response) => Some(format!("HTTP {}", response.status().as_u16())),
+        Err(error) => Some(format!("not delivered: {}", without_url(&error))),
+    }
 }
 
 /// A client error without the receiver's URL (it may hold a token).
