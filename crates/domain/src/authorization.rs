@@ -345,10 +345,24 @@ pub fn verdict(first_line: &str) -> Option<bool> {
     }
 }
 
+/// R25: who reads a customer company's authorization requests: its
+/// authorized managers, who decide them, and its designated users, who
+/// speak for it on cases.
+pub fn reads_company_requests(user: &User) -> bool {
+    user.has(Role::AuthorizedManager) || user.is_designated()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::company::CompanyId;
+
+    #[test]
+    fn managers_and_designated_users_read_their_companys_requests() {
+        assert!(reads_company_requests(&user(vec![Role::AuthorizedManager], "c1")));
+        assert!(reads_company_requests(&user(vec![Role::DesignatedSupportUser], "c1")));
+        assert!(!reads_company_requests(&user(vec![], "c1")));
+    }
 
     fn user(roles: Vec<Role>, company: &str) -> User {
         User {

@@ -453,7 +453,7 @@ pub async fn of_company(
                 Invalid::new(InvalidKind::NotAllowed, "only vendor staff name a company"),
             ));
         }
-        None if caller.user.has(Role::AuthorizedManager) || caller.user.is_designated() => caller.company.id.clone(),
+        None if guichet_domain::authorization::reads_company_requests(&caller.user) => caller.company.id.clone(),
         None if caller.actor.is_vendor_staff() => {
             return Err(ApiError::invalid(
                 "company",

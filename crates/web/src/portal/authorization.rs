@@ -294,10 +294,10 @@ pub(super) async fn decide(
     }
 }
 
-/// Whether the reader sees "Authorizations" in the navigation: a company's
-/// authorized managers.
+/// Whether the reader sees "Authorizations" in the navigation: those who
+/// may read their company's requests.
 pub(super) fn reads_requests(caller: &Caller) -> bool {
-    caller.user.has(guichet_domain::user::Role::AuthorizedManager)
+    guichet_domain::authorization::reads_company_requests(&caller.user)
 }
 
 // ---------------------------------------------------------------------------
