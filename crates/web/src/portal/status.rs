@@ -477,7 +477,13 @@ async fn subscription_page(
         SubscriberKind::Email { address, .. } => address.clone(),
         SubscriberKind::Webhook { .. } => String::new(),
     };
-    let catalogue: Vec<Product> = state.store.products().await.unwrap_or_default();
+    let Ok(catalogue) = state.caches.products(&state.store).await else {
+        return Err(page_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            language,
+            "error-internal",
+        ));
+    };
     let product = match &subscriber.product {
         Some(key) => catalogue
             .iter()
@@ -568,7 +574,7 @@ async fn feed(state: &AppState, cookies: &CookieJar, headers: &HeaderMap, produc
     let language = language(None, cookies, headers);
     let tr = Tr::new(language);
     let built = async {
-        let catalogue = state.store.products().await?;
+        let catalogue = state.caches.products(&state.store).await?;
         let product = match product.trim() {
             "" => None,
             key => match catalogue.iter().find(|p| p.key.as_str() == key) {
