@@ -864,13 +864,72 @@ async fn r25_a_reset_the_identity_system_never_takes_is_listed_for_administrator
         assert_eq!(listed[0]["request"], id.as_str(), "{listed}");
         assert_eq!(listed[0]["email"], "marie@lumiere.example");
         assert_eq!(listed[0]["attempts"], guichet_web::authorization::IDENTITY_ATTEMPTS);
-        assert!(listed[0]["error"].as_str().unwrap().contains("not delivered"), "{listed}");
+        assert!(
+            listed[0]["error"].as_str().unwrap().contains("not delivered"),
+            "{listed}"
+        );
         problem(
             app.get("/api/v1/identity-webhooks/failures", &chef).await,
             StatusCode::FORBIDDEN,
             "administrator_required",
         )
         .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r25_two_demotions_raised_together_cannot_leave_the_company_without_a_manager() {
+    on_each_engine(|app| async move {
+        let chef = app.token("chef@lumiere.example").await;
+        let marie = app.token("marie@lumiere.example").await;
+        let number = open_case(&app, &chef).await;
+        let raised = |body: Value| {
+            let (app, chef) = (app.clone(), chef.clone());
+            async move {
+                let response = raise(&app, &chef, number, body).await;
+                assert_eq!(response.status(), StatusCode::CREATED);
+                json(response).await["id"].as_str().unwrap().to_owned()
+            }
+        };
+        // Marie becomes a second authorized manager.
+        let promote = raised(json!({"kind": "permission_change", "user": "marie@lumiere.example",
+                                    "authorized_manager": true}))
+        .await;
+        assert_eq!(
+            decide(&app, &chef, &promote, "authorize").await.status(),
+            StatusCode::OK
+        );
+
+        // Each demotion alone would leave one manager, so both may be raised...
+        let demote_chef = raised(json!({"kind": "permission_change", "user": "chef@lumiere.example",
+                                        "authorized_manager": false}))
+        .await;
+        let demote_marie = raised(json!({"kind": "permission_change", "user": "marie@lumiere.example",
+                                         "authorized_manager": false}))
+        .await;
+        assert_eq!(
+            decide(&app, &marie, &demote_chef, "authorize").await.status(),
+            StatusCode::OK
+        );
+        // ...but the second is checked again when it is carried out.
+        problem(
+            decide(&app, &marie, &demote_marie, "authorize").await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_authorized_manager",
+        )
+        .await;
+        assert!(
+            roles(&app, "marie@lumiere.example")
+                .await
+                .contains(&"authorized_manager".to_owned())
+        );
+        let request = json(
+            app.get(&format!("/api/v1/authorization-requests/{demote_marie}"), &marie)
+                .await,
+        )
+        .await;
+        assert_eq!(request["status"], "pending", "nothing changed");
     })
     .await;
 }
