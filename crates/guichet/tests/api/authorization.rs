@@ -281,24 +281,15 @@ async fn r25_a_refused_or_expired_request_changes_nothing() {
             .unwrap()
             .to_owned();
         let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 8);
-        let expired = app
-            .store
-            .expire_authorizations(later, |r| guichet_domain::audit::AuditEntry {
-                id: guichet_store::new_id(),
-                at: later,
-                actor: None,
-                actor_email: None,
-                address: None,
-                action: "authorization.expired".into(),
-                subject_kind: "authorization_request".into(),
-                subject_id: r.id.0.clone(),
-                company: Some(r.company.clone()),
-                case_number: Some(r.case_number),
-                details: String::new(),
-            })
-            .await
-            .unwrap();
-        assert_eq!(expired.len(), 1);
+        // The housekeeping worker, eight days on.
+        let worker = guichet_web::AppState::new(
+            app.store.clone(),
+            app.config.support_policy().unwrap(),
+            app.config.web_settings(),
+            guichet_web::Clock::fixed(later),
+        );
+        assert_eq!(guichet_web::authorization::expire(&worker).await.unwrap(), 1);
+        assert_eq!(guichet_web::authorization::expire(&worker).await.unwrap(), 0, "once");
         let shown = json(app.get(&format!("/api/v1/authorization-requests/{id}"), &chef).await).await;
         assert_eq!(shown["status"], "expired");
         problem(
