@@ -527,6 +527,18 @@ impl Store {
         Ok(ids.into_iter().map(CaseId).collect())
     }
 
+    /// The numbers of the cases linked to `incident`, in the order they
+    /// were linked (one read, for the incident's page).
+    pub async fn linked_case_numbers(&self, incident: &str) -> Result<Vec<i64>> {
+        Ok(read!(self, |c| sqlx::query_scalar(
+            "SELECT c.number FROM incident_cases l JOIN cases c ON c.id = l.case_id \
+             WHERE l.incident_id = $1 ORDER BY l.linked_at, l.case_id"
+        )
+        .bind(incident)
+        .fetch_all(c)
+        .await)?)
+    }
+
     // -----------------------------------------------------------------
     // Subscribers
 

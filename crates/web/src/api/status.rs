@@ -523,13 +523,7 @@ async fn linked_numbers(
     if !caller.is_some_and(|c| c.actor.is_vendor_staff()) {
         return Ok(None);
     }
-    let mut numbers = Vec::new();
-    for id in state.store.linked_cases(&incident.id).await? {
-        if let Some(case) = state.store.case_by_id(&id).await? {
-            numbers.push(case.number.0);
-        }
-    }
-    Ok(Some(numbers))
+    Ok(Some(state.store.linked_case_numbers(&incident.id).await?))
 }
 
 /// One incident with its updates (and, for vendor staff, its linked cases).
