@@ -186,6 +186,27 @@ impl Store {
         rows.into_iter().map(RequestRow::into_request).collect()
     }
 
+    /// The requests about `email` in `company` still pending at `now`.
+    pub async fn pending_authorizations_for(
+        &self,
+        company: &CompanyId,
+        email: &EmailAddress,
+        now: Timestamp,
+    ) -> Result<Vec<AuthorizationRequest>> {
+        let rows: Vec<RequestRow> = read!(self, |c| sqlx::query_as(concat!(
+            "SELECT ",
+            request_columns!(),
+            " WHERE r.company_id = $1 AND r.status = 'pending' AND r.user_email = $2 AND r.expires_at > $3 \
+             ORDER BY r.requested_at, r.id"
+        ))
+        .bind(&company.0)
+        .bind(email.as_str())
+        .bind(micros(now))
+        .fetch_all(c)
+        .await)?;
+        rows.into_iter().map(RequestRow::into_request).collect()
+    }
+
     /// Writes `request`'s decision and what it carries out, if the stored
     /// request is still pending; `Conflict("authorization")` otherwise
     /// (someone decided first, or it expired).

@@ -349,13 +349,8 @@ pub async fn raise(
     company_address(&company, &email, existing.as_ref())?;
     let change = change_of(state, caller, &company, input, &email, existing.as_ref()).await?;
     let now = state.clock.now();
-    let pending = state
-        .store
-        .authorizations(RequestsOf::Company(&company.id), 1000)
-        .await?;
-    if let Some(twin) = pending.iter().find(|r| {
-        r.status_at(now) == AuthorizationStatus::Pending && r.user_email == email && r.change.kind() == change.kind()
-    }) {
+    let pending = state.store.pending_authorizations_for(&company.id, &email, now).await?;
+    if let Some(twin) = pending.iter().find(|r| r.change.kind() == change.kind()) {
         return Err(conflict(
             "already_pending",
             format!(
